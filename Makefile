@@ -1,0 +1,34 @@
+# The book's two jobs:  make book  (the website, in _build/html)  and  make test  (every test).
+# Each creates the virtual environment .venv from requirements-dev.txt on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: book test unit notebooks site browser full clean
+
+$(BIN)/activate-book: requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" > /dev/null
+	touch $@
+
+# The website, from the outputs stored in the notebooks; warnings are errors.
+book: $(BIN)/activate-book
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+
+# Every test: helpers' unit tests, nbval over every notebook in quick mode, the website build,
+# and the browser test of the built site.
+test: $(BIN)/activate-book
+	$(BIN)/python -m pytest tests/ -q --ignore=tests/browser
+	CNN_BOOK_QUICK=1 $(BIN)/python -m pytest --nbval notebooks/ -q --sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+	$(MAKE) book
+	$(BIN)/python -m pytest tests/browser -q
+
+# Re-run every notebook top to bottom in full mode and store its outputs (what the website shows).
+full: $(BIN)/activate-book
+	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
+
+clean:
+	rm -rf _build

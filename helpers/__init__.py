@@ -1,0 +1,10 @@
+"""Shared code for the book *Convolutional Neural Networks with PyTorch*.
+
+Each function's docstring names the chapter that introduces it. The modules:
+``config`` (quick mode, data folder, device, seeds), ``data``, ``train``, ``plot``, ``shapes``, ``widgets``.
+"""
+
+from .config import data_dir, epochs, get_device, is_quick, set_seed
+
+__all__ = ["data_dir", "epochs", "get_device", "is_quick", "set_seed"]
+__version__ = "0.1.0"

@@ -1,0 +1,29 @@
+"""Execute notebooks top to bottom, in place, and store their outputs (what the website shows).
+
+    python tools/run_notebooks.py notebooks/04_lenet.ipynb [...]
+
+Full mode unless CNN_BOOK_QUICK=1 is set. Each notebook runs in a fresh kernel with its own folder as the
+working directory; the wall time of each is printed.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def run(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=1800, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    nbformat.write(nb, path)
+    return seconds
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[1:]:
+        print(f"{arg}: {run(Path(arg)):.1f} s", flush=True)
