@@ -14,12 +14,24 @@ import nbformat
 from nbclient import NotebookClient
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_progress_bars(nb) -> None:
+    """Remove widget outputs that have no static fallback (tqdm's bars): the website cannot render them."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (WIDGET in o.get("data", {}) and
+                                                            not {"image/png", "text/html"} & set(o["data"]))]
+
+
 def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(nb, timeout=1800, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
+    drop_progress_bars(nb)
     nbformat.write(nb, path)
     return seconds
 
