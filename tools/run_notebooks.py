@@ -18,7 +18,9 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def drop_progress_bars(nb) -> None:
-    """Remove widget outputs that have no static fallback (tqdm's bars): the website cannot render them."""
+    """Remove widget outputs that have no static fallback (tqdm's bars) and the saved widget state:
+    the website renders no live widgets (explorers fall back to a static figure)."""
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (WIDGET in o.get("data", {}) and
