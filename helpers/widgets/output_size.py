@@ -1,0 +1,391 @@
+"""The output-size explorer of chapter 2: how many windows a convolution fits, and where each one lands.
+
+Ints describe a 1D convolution, pairs a 2D one (one number per dimension, as ``nn.Conv2d`` takes them).
+``padding`` is an int (or pair), ``'valid'``, ``'same'`` or ``'full'`` (``D*(F - 1)`` zeros on each side,
+which is handed to PyTorch as that int: PyTorch has no ``'full'``).
+
+- :func:`pytorch_output_size` asks PyTorch itself: it runs a zero input through the layer.
+- :func:`coverage` counts how often each input value is read; 0 marks values that no window reaches.
+- :func:`output_size_report` puts the formula's arithmetic beside PyTorch's answer, or both refusals.
+- :func:`draw_windows` draws the (padded) input and where every window lands on it.
+- :func:`output_size_explorer` puts sliders on all of this (after CNN Explainer's hyper-parameter view).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import textwrap
+import warnings
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.patches import Rectangle
+from torch import nn
+
+from ..shapes import _per_dim, conv_output_size
+
+Size = Union[int, Sequence[int]]
+Padding = Union[int, Sequence[int], str]
+
+PAD_COLOR, READ_COLOR, NEVER_READ_COLOR, WINDOW_COLOR = "#d9d9d9", "#c6dbef", "#f4a3a3", "#6baed6"
+FIRST_COLOR, LAST_COLOR, REFUSED_COLOR = "#e6550d", "#756bb1", "#cb181d"
+LEGEND = ("grey: zero padding · blue: input values some window reads · red: values no window reads · "
+          "orange / purple: the first / last window")
+LEGEND_2D = " · numbers: how many taps read each value · dots: where each window starts"
+
+
+@dataclass(frozen=True)
+class _Axis:
+    """One spatial dimension: input length, kernel taps, stride, dilation and the zeros on each side."""
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    left: int
+    right: int
+
+    @property
+    def span(self) -> int:
+        return self.dilation * (self.kernel - 1) + 1  # cells from a window's first tap to its last
+
+    @property
+    def padded(self) -> int:
+        return self.left + self.size + self.right
+
+    @property
+    def windows(self) -> int:
+        return max(0, (self.padded - self.span) // self.stride + 1)
+
+    def taps(self, j: int) -> list[int]:
+        """The cells of the padded input that window ``j`` reads."""
+        return [j * self.stride + t * self.dilation for t in range(self.kernel)]
+
+    def count(self) -> np.ndarray:
+        """How many taps read each input value."""
+        count = np.zeros(self.size, dtype=int)
+        for j in range(self.windows):
+            for q in self.taps(j):
+                if self.left <= q < self.left + self.size:
+                    count[q - self.left] += 1
+        return count
+
+
+def _ndim(size: Size) -> int:
+    """1 for an int size, else the number of its entries."""
+    return 1 if isinstance(size, int) else len(tuple(size))
+
+
+def _torch_padding(size: Size, kernel_size: Size, padding: Padding, dilation: Size):
+    """``padding`` as PyTorch takes it: ``'full'`` becomes ``D*(F - 1)`` per dimension."""
+    if padding != "full":
+        return padding
+    ndim = _ndim(size)
+    full = tuple(d * (k - 1) for k, d in zip(_per_dim("kernel_size", kernel_size, ndim),
+                                              _per_dim("dilation", dilation, ndim)))
+    return full[0] if isinstance(size, int) else full
+
+
+def _axes(size: Size, kernel_size: Size, stride: Size, padding: Padding, dilation: Size) -> list[_Axis]:
+    ndim = _ndim(size)
+    sizes, kernels = _per_dim("size", size, ndim), _per_dim("kernel_size", kernel_size, ndim)
+    strides, dilations = _per_dim("stride", stride, ndim), _per_dim("dilation", dilation, ndim)
+    if min(sizes + kernels + strides + dilations) < 1:
+        raise ValueError("size, kernel_size, stride and dilation must be positive")
+    padding = _torch_padding(size, kernel_size, padding, dilation)
+    if padding == "same":  # PyTorch's rule: an odd total puts the extra zero on the right (bottom)
+        totals = [d * (k - 1) for k, d in zip(kernels, dilations)]
+        pads = [(t // 2, t - t // 2) for t in totals]
+    elif padding == "valid":
+        pads = [(0, 0)] * ndim
+    elif isinstance(padding, str):
+        raise ValueError(f"padding must be an int, a tuple, 'valid', 'same' or 'full', got {padding!r}")
+    else:
+        pads = [(p, p) for p in _per_dim("padding", padding, ndim)]
+    return [_Axis(w, k, s, d, left, right)
+            for w, k, s, d, (left, right) in zip(sizes, kernels, strides, dilations, pads)]
+
+
+def pytorch_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+                        dilation: Size = 1) -> Size:
+    """The output size PyTorch's own ``nn.Conv1d`` / ``nn.Conv2d`` gives (chapter 2).
+
+    Builds the layer (one channel in and out) and runs a zero input of ``size`` through it, so parameters
+    PyTorch refuses raise PyTorch's own error. The global random state is left untouched.
+    """
+    sizes = (size,) if isinstance(size, int) else tuple(size)
+    layer_class = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[len(sizes)]
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. 'same' with an even kernel warns that it copies the input
+        layer = layer_class(1, 1, kernel_size, stride=stride, dilation=dilation, bias=False,
+                            padding=_torch_padding(size, kernel_size, padding, dilation))
+        with torch.no_grad():
+            shape = tuple(layer(torch.zeros(1, 1, *sizes)).shape[2:])
+    return shape[0] if isinstance(size, int) else shape
+
+
+def pytorch_refusal(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+                    dilation: Size = 1) -> str | None:
+    """PyTorch's error for these parameters as ``'Type: first line'``, or None where it accepts them
+    (chapter 2)."""
+    try:
+        pytorch_output_size(size, kernel_size, stride, padding, dilation)
+    except (ValueError, RuntimeError) as err:
+        return f"{type(err).__name__}: {str(err).splitlines()[0]}"
+    return None
+
+
+def coverage(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+             dilation: Size = 1) -> np.ndarray:
+    """How many kernel taps read each input value, shaped like the input (chapter 2).
+
+    0 marks values no window reaches (the stride does not divide, or dilation steps over them). With a
+    kernel of ones, this is the gradient of the output's sum with respect to the input.
+    """
+    counts = [axis.count() for axis in _axes(size, kernel_size, stride, padding, dilation)]
+    result = counts[0]
+    for count in counts[1:]:  # the windows form a grid, so the counts multiply
+        result = np.multiply.outer(result, count)
+    return result
+
+
+def _formula_line(axis: _Axis) -> str:
+    pads = f"2·{axis.left}" if axis.left == axis.right else f"{axis.left} + {axis.right}"
+    return (f"⌊({axis.size} + {pads} − {axis.dilation}·({axis.kernel} − 1) − 1)/{axis.stride}⌋ + 1"
+            f" = ⌊{axis.padded - axis.span}/{axis.stride}⌋ + 1 = {axis.windows}")
+
+
+def output_size_report(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+                       dilation: Size = 1) -> str:
+    """The output size by the formula, with its arithmetic, and by PyTorch, as text (chapter 2).
+
+    Where PyTorch refuses the parameters the report says so and gives both errors: PyTorch's and the
+    ``ValueError`` of :func:`helpers.shapes.conv_output_size`.
+    """
+    refusal = pytorch_refusal(size, kernel_size, stride, padding, dilation)
+    if refusal is not None:
+        try:
+            conv_output_size(size, kernel_size, stride, _torch_padding(size, kernel_size, padding, dilation),
+                             dilation)
+            ours = "conv_output_size: no error"
+        except ValueError as err:
+            ours = f"conv_output_size: ValueError: {err}"
+        return f"PyTorch refuses these parameters.\nPyTorch: {refusal}\n{ours}"
+    axes = _axes(size, kernel_size, stride, padding, dilation)
+    by_formula = axes[0].windows if isinstance(size, int) else tuple(a.windows for a in axes)
+    by_torch = pytorch_output_size(size, kernel_size, stride, padding, dilation)
+    names = ["length"] if isinstance(size, int) else ["height", "width", "depth"][:len(axes)]
+    lines = [f"{name}: {_formula_line(axis)}" for name, axis in zip(names, axes)]
+    lines.append(f"PyTorch: {by_torch} ({'agrees' if by_torch == by_formula else 'DISAGREES'})")
+    return "\n".join(lines)
+
+
+def _cell(ax, x, y, color, *, edge="white", width=1.0, style="solid", text=None, text_color="black",
+          fontsize=9, inset=0.0, z=1):
+    ax.add_patch(Rectangle((x + inset, y + inset), 1 - 2 * inset, 1 - 2 * inset, facecolor=color,
+                           edgecolor=edge, linewidth=width, linestyle=style, zorder=z))
+    if text is not None:
+        ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=fontsize, color=text_color,
+                zorder=z + 1)
+
+
+def _finish(ax, width, height):
+    ax.set_xlim(-0.1, width + 0.1)
+    ax.set_ylim(height + 0.1, -0.1)  # row 0 at the top
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def _draw_1d(axis: _Axis, refused: bool, max_windows: int):
+    overrun = refused and axis.span > axis.padded  # PyTorch refuses because the window does not fit
+    shown = 0 if refused else min(axis.windows, max_windows)
+    more = 0 if refused else axis.windows - shown
+    rows = 1.3 + shown + (1 if more or overrun else 0)
+    width = max(axis.padded, axis.span)
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.42 * width + 1.2), 0.42 * rows + 1.1), layout="constrained")
+    count = None if refused else axis.count()
+    for q in range(axis.padded):
+        i = q - axis.left
+        if 0 <= i < axis.size:
+            never = count is not None and count[i] == 0
+            _cell(ax, q, 0, NEVER_READ_COLOR if never else READ_COLOR, text=str(i))
+        else:
+            _cell(ax, q, 0, PAD_COLOR)
+    ax.text(-0.3, 0.5, "input", ha="right", va="center", fontsize=9)
+    if overrun:  # the first window, sticking out of the input
+        ax.plot([0.5, axis.span - 0.5], [1.8, 1.8], color=REFUSED_COLOR, linewidth=1, zorder=2)
+        for q in range(0, axis.span, axis.dilation):
+            _cell(ax, q, 1.3, REFUSED_COLOR, edge=REFUSED_COLOR, inset=0.12, z=3)
+        ax.text(-0.3, 1.8, "window", ha="right", va="center", fontsize=9, color=REFUSED_COLOR)
+    for j in range(shown):
+        y = 1.3 + j
+        color = FIRST_COLOR if j == 0 else LAST_COLOR if j == axis.windows - 1 else WINDOW_COLOR
+        taps = axis.taps(j)
+        ax.plot([taps[0] + 0.5, taps[-1] + 0.5], [y + 0.5, y + 0.5], color=color, linewidth=1, zorder=2)
+        for q in taps:
+            _cell(ax, q, y, color, edge=color, inset=0.12, z=3)
+        ax.text(-0.3, y + 0.5, f"out[{j}]", ha="right", va="center", fontsize=9)
+    if more:
+        ax.text(0, 1.3 + shown + 0.5, f"… and {more} more windows", ha="left", va="center", fontsize=9)
+    _finish(ax, width, rows)
+    ax.set_xlim(-1.8, width + 0.1)
+    return fig
+
+
+def _draw_2d(axes: list[_Axis], refused: bool):
+    ah, aw = axes
+    inch = 0.34  # per cell
+    out_h, out_w = ah.windows, aw.windows
+    width, height = max(aw.padded, aw.span), max(ah.padded, ah.span)
+    if refused:
+        fig, ax_in = plt.subplots(figsize=(max(6.0, inch * width + 1), inch * height + 1.4),
+                                  layout="constrained")
+    else:
+        fig, (ax_in, ax_out) = plt.subplots(
+            1, 2, figsize=(max(6.0, inch * (width + max(out_w, 3)) + 2), inch * max(height, out_h) + 1.6),
+            gridspec_kw={"width_ratios": [width, max(out_w, 3)]}, layout="constrained")
+    count = None if refused else np.multiply.outer(ah.count(), aw.count())
+    numbers = max(ah.padded, aw.padded) <= 20
+    for r in range(ah.padded):
+        for c in range(aw.padded):
+            i, k = r - ah.left, c - aw.left
+            if 0 <= i < ah.size and 0 <= k < aw.size:
+                n = None if count is None else int(count[i, k])
+                _cell(ax_in, c, r, NEVER_READ_COLOR if n == 0 else READ_COLOR,
+                      text=str(n) if numbers and n is not None else None, fontsize=7, text_color="#444444")
+            else:
+                _cell(ax_in, c, r, PAD_COLOR)
+    if refused:
+        if ah.span > ah.padded or aw.span > aw.padded:  # the first window, sticking out of the input
+            for r in range(0, ah.span, ah.dilation):
+                for c in range(0, aw.span, aw.dilation):
+                    _cell(ax_in, c, r, "none", edge=REFUSED_COLOR, width=1.8, style="dashed", inset=0.08, z=3)
+    else:
+        for jr in range(out_h):  # a dot in the first cell of every window: one dot per output value
+            for jc in range(out_w):
+                ax_in.plot(jc * aw.stride + 0.18, jr * ah.stride + 0.18, "o", color="black", markersize=2.5,
+                           zorder=5)
+                _cell(ax_out, jc, jr, WINDOW_COLOR)
+        for (jr, jc), color in (((out_h - 1, out_w - 1), LAST_COLOR), ((0, 0), FIRST_COLOR)):
+            for r in ah.taps(jr):
+                for c in aw.taps(jc):
+                    _cell(ax_in, c, r, "none", edge=color, width=2.2, inset=0.08, z=3)
+            _cell(ax_out, jc, jr, color)
+        _finish(ax_out, max(out_w, 3), max(height, out_h))
+        ax_out.set_title(f"output {out_h}×{out_w}", fontsize=10)
+    _finish(ax_in, width, height)
+    padded = f", padded to {ah.padded}×{aw.padded}" if (ah.padded, aw.padded) != (ah.size, aw.size) else ""
+    ax_in.set_title(f"input {ah.size}×{aw.size}{padded}", fontsize=10)
+    return fig
+
+
+def _show(value) -> str:
+    return str(value) if isinstance(value, (int, str)) else "×".join(map(str, value))
+
+
+def draw_windows(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0, dilation: Size = 1,
+                 *, max_windows: int = 12):
+    """Draw where each window of a convolution lands on its zero-padded input; return the Figure (chapter 2).
+
+    1D (ints): the padded input on top, one row per window below it with the cells its taps read.
+    2D (pairs): the padded input with, in each cell, how many taps read it, a dot where each window
+    starts, the first and last windows outlined; the output grid beside it. Input values that no window
+    reads are red. Parameters PyTorch refuses are drawn too (the window sticking out), with PyTorch's
+    error as the title instead of a crash.
+    """
+    if _ndim(size) not in (1, 2):
+        raise ValueError(f"draw_windows draws 1D (int) or 2D (pair) convolutions, got size={size!r}")
+    refusal = pytorch_refusal(size, kernel_size, stride, padding, dilation)
+    axes = _axes(size, kernel_size, stride, padding, dilation)
+    fig = _draw_1d(axes[0], refusal is not None, max_windows) if len(axes) == 1 else \
+        _draw_2d(axes, refusal is not None)
+    settings = (f"input {_show(size)}, kernel {_show(kernel_size)}, stride {stride!r}, padding {padding!r}, "
+                f"dilation {dilation!r}")
+    if refusal is None:
+        out = tuple(a.windows for a in axes)
+        fig.suptitle(_wrap(f"{settings} → output {_show(out if len(out) > 1 else out[0])}", fig, 11),
+                     fontsize=11)
+        legend = LEGEND if len(axes) == 1 else LEGEND + LEGEND_2D
+        fig.supxlabel(_wrap(legend, fig, 8), fontsize=8, color="#555555")
+    else:
+        fig.suptitle(_wrap(f"{settings}\nPyTorch refuses: {refusal}", fig, 10), fontsize=10,
+                     color=REFUSED_COLOR)
+    return fig
+
+
+def _wrap(text: str, fig, fontsize: float) -> str:
+    """Wrap each line of ``text`` to the width of ``fig``."""
+    chars = int(fig.get_figwidth() * 72 / (0.55 * fontsize))
+    return "\n".join(textwrap.fill(line, chars) for line in text.splitlines())
+
+
+# ---------------------------------------------------------------- the explorer (ipywidgets)
+
+class OutputSizeExplorer:
+    """Sliders for input size, kernel, stride, padding and dilation, 1D or 2D (square); the output size by
+    the formula and by PyTorch, and :func:`draw_windows`, follow them (chapter 2).
+
+    ``ui`` is the widget to display; ``settings()`` gives the current parameters as keyword arguments of
+    :func:`draw_windows`; ``update()`` redraws, and runs whenever a control moves.
+    """
+
+    def __init__(self, size: int = 8, kernel_size: int = 3, stride: int = 3, padding: int | str = 0,
+                 dilation: int = 1, dims: str = "1D"):
+        wide = dict(style={"description_width": "90px"}, layout=widgets.Layout(width="320px"))
+        slider = dict(continuous_update=False, **wide)
+        self.dims = widgets.ToggleButtons(options=["1D", "2D"], value=dims, description="input",
+                                          style={"description_width": "90px", "button_width": "60px"})
+        self.size = widgets.IntSlider(size, 1, 16, description="size W", **slider)
+        self.kernel = widgets.IntSlider(kernel_size, 1, 7, description="kernel F", **slider)
+        self.stride = widgets.IntSlider(stride, 1, 4, description="stride S", **slider)
+        modes = [("number P", "number"), ("'valid'", "valid"), ("'same'", "same"),
+                 ("full: P = D(F − 1)", "full")]
+        self.mode = widgets.Dropdown(options=modes,
+                                     value="number" if isinstance(padding, int) else padding,
+                                     description="padding", **wide)
+        self.padding = widgets.IntSlider(padding if isinstance(padding, int) else 0, 0, 4, description="P",
+                                         **slider)
+        self.dilation = widgets.IntSlider(dilation, 1, 3, description="dilation D", **slider)
+        self.report = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        controls = [self.dims, self.size, self.kernel, self.stride, self.mode, self.padding, self.dilation]
+        for control in controls:
+            control.observe(lambda change: self.update(), names="value")
+        self.ui = widgets.VBox([widgets.HBox([widgets.VBox(controls), self.report]), self.image])
+        self.update()
+
+    def settings(self) -> dict:
+        """The controls' values as keyword arguments of :func:`draw_windows`."""
+        def per_dim(value):
+            return (value, value) if self.dims.value == "2D" and not isinstance(value, str) else value
+
+        padding = self.padding.value if self.mode.value == "number" else self.mode.value
+        return dict(size=per_dim(self.size.value), kernel_size=per_dim(self.kernel.value),
+                    stride=per_dim(self.stride.value), padding=per_dim(padding),
+                    dilation=per_dim(self.dilation.value))
+
+    def update(self) -> None:
+        """Recompute the report and redraw the picture from the controls."""
+        from . import figure_png  # the live picture is the same PNG as the static figure
+
+        self.padding.disabled = self.mode.value != "number"
+        settings = self.settings()
+        report = output_size_report(**settings)
+        color = REFUSED_COLOR if report.startswith("PyTorch refuses") else "black"
+        self.report.value = (f"<pre style='color:{color}; white-space:pre-wrap; margin-left:1em'>"
+                             f"o = ⌊(W + 2P − D(F − 1) − 1)/S⌋ + 1\n\n{html.escape(report, quote=False)}</pre>")
+        self.image.value = base64.b64decode(figure_png(draw_windows(**settings)))
+
+
+def output_size_explorer(size: int = 8, kernel_size: int = 3, stride: int = 3, padding: int | str = 0,
+                         dilation: int = 1, dims: str = "1D") -> None:
+    """Show the output-size explorer (chapter 2): live controls in Jupyter or on Colab, and on the website
+    the drawing of the state it starts from. See :class:`OutputSizeExplorer`."""
+    from . import show_explorer
+
+    explorer = OutputSizeExplorer(size, kernel_size, stride, padding, dilation, dims)
+    show_explorer(explorer.ui, draw_windows(**explorer.settings()), "Output-size explorer")
