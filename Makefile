@@ -14,9 +14,13 @@ $(BIN)/activate-book: requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" > /dev/null
 	touch $@
 
-# The website, from the outputs stored in the notebooks; warnings are errors.
+# The website, from the outputs stored in the notebooks; warnings are errors. Every page is rebuilt
+# (--all): an incremental build would not repeat the warnings of unchanged pages. _build/html is made
+# afresh so that no page of an older build is left behind; _build/vendor keeps MathJax between builds
+# (tools/offline_site.py fetches it with npm on first use).
 book: $(BIN)/activate-book
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet --all
 
 # Every test: helpers' unit tests, nbval over every notebook in quick mode, the website build,
 # and the browser test of the built site.
