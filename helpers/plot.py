@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import torch
 from torch.utils.data import DataLoader
 from torchvision.utils import make_grid
@@ -40,7 +41,7 @@ def show_batch(images: torch.Tensor | DataLoader, labels: Sequence | torch.Tenso
     images = _undo_normalize(images[:n].detach().cpu().float(), mean, std).clamp(0, 1)
     count = images.shape[0]
     nrow = min(nrow, count)
-    pad = 2
+    pad = max(2, int(0.14 * images.shape[2])) if labels is not None else 2  # room for a caption above each tile
     grid = make_grid(images, nrow=nrow, padding=pad, pad_value=1.0)
     rows = (count + nrow - 1) // nrow
     fig, ax = plt.subplots(figsize=(tile_inches * nrow, (tile_inches + 0.25) * rows))
@@ -85,6 +86,7 @@ def plot_history(history: Mapping[str, list] | Mapping[str, Mapping[str, list]],
             if any(v == v for v in h.get(f"val_{key}", [])):  # skip an all-NaN validation series
                 ax.plot(h["epoch"], h[f"val_{key}"], "-o", color=color, markersize=3, label=f"{prefix}test")
     for ax, name in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
