@@ -24,7 +24,7 @@ def repository_url() -> str:
 
 
 def setup_source(url: str) -> str:
-    return ("# On Colab, install this book's helpers package from its repository; elsewhere, do nothing.\n"
+    return ("# On Colab, install the book's helpers; elsewhere, nothing to do.\n"
             "import sys\n\n"
             "if \"google.colab\" in sys.modules:\n"
             f"    %pip install --quiet \"cnn-book-helpers @ git+{url}\"")
