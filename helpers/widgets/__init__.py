@@ -43,3 +43,8 @@ def show_explorer(ui, static_figure, title: str) -> None:
     fallback for pages that render no widgets (chapters 1-3)."""
     display(Markdown(NOTE))
     display(_WithStaticFigure(ui, figure_png(static_figure), title))
+
+
+from .kernels import kernel_explorer  # noqa: E402  (chapter 1)
+from .output_size import draw_windows, output_size_explorer  # noqa: E402  (chapter 2)
+from .pooling import pooling_explorer  # noqa: E402  (chapter 3)
