@@ -437,7 +437,7 @@ class TensorLoader:
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle, self.transform, self.drop_last = batch_size, shuffle, transform, drop_last
         self.dataset = torch.utils.data.TensorDataset(images, labels)  # so that len(loader.dataset) works
-        self._generator = torch.Generator().manual_seed(seed)
+        self.generator = torch.Generator().manual_seed(seed)  # as DataLoader.generator
 
     def __len__(self) -> int:
         n = len(self.labels)
@@ -445,7 +445,7 @@ class TensorLoader:
 
     def __iter__(self):
         n = len(self.labels)
-        order = torch.randperm(n, generator=self._generator).to(self.labels.device) if self.shuffle else None
+        order = torch.randperm(n, generator=self.generator).to(self.labels.device) if self.shuffle else None
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             if order is None:
                 x, y = self.images[start:start + self.batch_size], self.labels[start:start + self.batch_size]
@@ -465,10 +465,11 @@ def tensor_loader(dataset: Dataset, batch_size: int = 64, shuffle: bool = False,
     Each item passes through the dataset's own transform exactly once, here, so that transform must be
     deterministic (``ToTensor``, ``Normalize``): random augmentation belongs in ``transform``, a function
     ``[B, C, H, W] -> [B, C, H, W]`` applied to every batch on the device, which must return a new tensor
-    rather than change its input in place (an unshuffled batch is a view of the stored images). Items must be ``(image, label)``
-    pairs of equal image shape. Memory: the whole dataset as float32, e.g. 188 MB for Fashion-MNIST's
-    60,000 training images. Quick mode is the caller's business (pass a ``quick_subset``).
-    ``device`` defaults to :func:`helpers.get_device`.
+    rather than change its input in place (an unshuffled batch is a view of the stored images).
+
+    Items must be ``(image, label)`` pairs of equal image shape. Memory: the whole dataset as float32,
+    e.g. 188 MB for Fashion-MNIST's 60,000 training images. Quick mode is the caller's business (pass a
+    ``quick_subset``). ``device`` defaults to :func:`helpers.get_device`.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
