@@ -1,6 +1,5 @@
 """The kernel explorer of chapter 1 (helpers.widgets.kernels): its computation, figure and controls."""
 
-import base64
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -8,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.widgets import _WithStaticFigure, kernel_explorer
+from helpers.widgets import kernel_explorer
 from helpers.widgets.kernels import (KERNELS, CUSTOM, apply_kernel, as_kernel, build_kernel_explorer,
                                      kernel_figure)
 
@@ -99,17 +98,3 @@ def test_explorer_starts_from_custom_numbers():
     assert static.axes[0].get_title() == "custom kernel"
     plt.close(static)
     assert ui.children[0].children[0].value == CUSTOM
-
-
-def test_explorer_displays_a_note_and_a_static_png(monkeypatch):
-    shown = []
-    monkeypatch.setattr("helpers.widgets.display", lambda obj: shown.append(obj))
-    open_before = len(plt.get_fignums())
-    kernel_explorer(RAMP / 4)
-    assert len(shown) == 2
-    bundle = shown[1]
-    assert isinstance(bundle, _WithStaticFigure)
-    data = bundle._repr_mimebundle_()
-    assert base64.b64decode(data["image/png"]).startswith(PNG_MAGIC)
-    assert data["text/plain"] == "[3x3 kernels on a photograph: interactive explorer]"
-    assert len(plt.get_fignums()) == open_before  # every figure was closed, none is shown twice

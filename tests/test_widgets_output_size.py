@@ -1,6 +1,5 @@
 """The output-size explorer of chapter 2 (helpers.widgets.output_size): its computations, drawing and controls."""
 
-import base64
 import itertools
 
 import matplotlib.pyplot as plt
@@ -10,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers.shapes import conv_output_size
-from helpers.widgets import _WithStaticFigure, output_size_explorer
+from helpers.widgets import output_size_explorer
 from helpers.widgets.output_size import (OutputSizeExplorer, coverage, draw_windows, output_size_report,
                                          pytorch_output_size, pytorch_refusal)
 
@@ -175,17 +174,3 @@ def test_explorer_follows_its_controls_and_flags_refusals():
     assert "Kernel size can't be greater than actual input size" in explorer.report.value
     assert bytes(explorer.image.value).startswith(PNG_MAGIC) and bytes(explorer.image.value) != first
     assert not plt.get_fignums()  # every drawing was closed
-
-
-def test_explorer_displays_a_note_and_a_static_png(monkeypatch):
-    shown = []
-    monkeypatch.setattr("helpers.widgets.display", lambda obj: shown.append(obj))
-    open_before = len(plt.get_fignums())
-    output_size_explorer()
-    assert len(shown) == 2
-    bundle = shown[1]
-    assert isinstance(bundle, _WithStaticFigure)
-    data = bundle._repr_mimebundle_()
-    assert base64.b64decode(data["image/png"]).startswith(PNG_MAGIC)
-    assert data["text/plain"] == "[Output-size explorer: interactive explorer]"
-    assert len(plt.get_fignums()) == open_before

@@ -1,6 +1,5 @@
 """The pooling explorer of chapter 3 (helpers.widgets.pooling): its computation, figure and controls."""
 
-import base64
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -9,7 +8,7 @@ import torch
 from torch import nn
 
 from helpers.shapes import pool_output_size
-from helpers.widgets import _WithStaticFigure, pooling_explorer
+from helpers.widgets import pooling_explorer
 from helpers.widgets.pooling import build_pooling_explorer, pool_map, pooling_figure, uncovered, window_starts
 
 PNG_MAGIC = b"\x89PNG"
@@ -87,17 +86,3 @@ def test_explorer_builds_and_its_controls_redraw():
     assert bytes(picture.value).startswith(PNG_MAGIC) and bytes(picture.value) != first
     padding.value = 3  # more than half the kernel: flagged in the picture, no exception
     assert bytes(picture.value).startswith(PNG_MAGIC)
-
-
-def test_explorer_displays_a_note_and_a_static_png(monkeypatch):
-    shown = []
-    monkeypatch.setattr("helpers.widgets.display", lambda obj: shown.append(obj))
-    open_before = len(plt.get_fignums())
-    pooling_explorer(FMAP)
-    assert len(shown) == 2
-    bundle = shown[1]
-    assert isinstance(bundle, _WithStaticFigure)
-    data = bundle._repr_mimebundle_()
-    assert base64.b64decode(data["image/png"]).startswith(PNG_MAGIC)
-    assert data["text/plain"] == "[Pooling explorer: interactive explorer]"
-    assert len(plt.get_fignums()) == open_before  # every figure was closed, none is shown twice
