@@ -9,7 +9,6 @@ import torch
 import torch.nn.functional as F
 
 from helpers.shapes import conv_output_size
-from helpers.widgets import output_size_explorer
 from helpers.widgets.output_size import (OutputSizeExplorer, coverage, draw_windows, output_size_report,
                                          pytorch_output_size, pytorch_refusal)
 
