@@ -69,6 +69,14 @@ def offline() -> bool:
     return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _unloaded(cls, **attributes):
+    """An instance of a torchvision dataset class that has read nothing, to ask its own checks whether
+    the files are in place (its ``__init__`` would raise or load everything)."""
+    probe = cls.__new__(cls)
+    probe.__dict__.update(attributes)
+    return probe
+
+
 # --------------------------------------------------------------------------- writing safely
 
 def _partial_dir(root: Path) -> Path:
@@ -142,9 +150,7 @@ def _fashion_from_debian(root: Path) -> Source | None:
 
 
 def _resolve_fashion_mnist(root: Path) -> Source:
-    probe = datasets.FashionMNIST.__new__(datasets.FashionMNIST)
-    probe.root = str(root)
-    if probe._check_exists():
+    if _unloaded(datasets.FashionMNIST, root=str(root))._check_exists():
         return Source("Fashion-MNIST", "data folder", "real data, from the data folder")
     try:
         source = _fashion_from_debian(root)
@@ -243,9 +249,7 @@ def cifar10_datasets(transform=None, train_transform=None, root: str | Path | No
     """
     root = Path(root) if root is not None else data_dir()
     transform = transform or transforms.ToTensor()
-    probe = datasets.CIFAR10.__new__(datasets.CIFAR10)
-    probe.root = str(root)
-    if probe._check_integrity():
+    if _unloaded(datasets.CIFAR10, root=str(root))._check_integrity():
         source = Source("CIFAR-10", "data folder", "real data, from the data folder")
     else:
         source = _download("CIFAR-10", root, "cifar-10-batches-py",
@@ -256,9 +260,7 @@ def cifar10_datasets(transform=None, train_transform=None, root: str | Path | No
         test = datasets.CIFAR10(root, train=False, transform=transform)
         return train, test, list(train.classes), source
     standin_root = root / "standin"
-    probe = TintedFashionMNIST.__new__(TintedFashionMNIST)
-    probe.root = str(standin_root)
-    if not probe._check_integrity():
+    if not _unloaded(TintedFashionMNIST, root=str(standin_root))._check_integrity():
         _write_cifar_standin(standin_root, fm_root=root)
     source = Source("CIFAR-10", "stand-in",
                     "STAND-IN: real CIFAR-10 is not available offline, so this is 'Tinted Fashion-MNIST' "
@@ -347,9 +349,8 @@ def cats_vs_dogs_datasets(transform=None, train_transform=None, per_class: int |
     """
     root = Path(root) if root is not None else data_dir()
     transform = transform or transforms.ToTensor()
-    probe = datasets.OxfordIIITPet.__new__(datasets.OxfordIIITPet)
-    probe._images_folder, probe._anns_folder = root / "oxford-iiit-pet" / "images", root / "oxford-iiit-pet" / "annotations"
-    if probe._check_exists():
+    pets = root / "oxford-iiit-pet"
+    if _unloaded(datasets.OxfordIIITPet, _images_folder=pets / "images", _anns_folder=pets / "annotations")._check_exists():
         source = Source("Oxford-IIIT Pet", "data folder", "real data, from the data folder")
     else:
         source = _download("Oxford-IIIT Pet", root, "oxford-iiit-pet",
@@ -358,9 +359,7 @@ def cats_vs_dogs_datasets(transform=None, train_transform=None, per_class: int |
         cls, where, classes = datasets.OxfordIIITPet, root, PET_CLASSES
     else:
         cls, where, classes = PetPhotoStandIn, root / "standin", PET_STANDIN_CLASSES
-        probe = PetPhotoStandIn.__new__(PetPhotoStandIn)
-        probe.root = str(where)
-        if not (probe._base_folder / "annotations" / "test.txt").is_file():
+        if not (_unloaded(PetPhotoStandIn, root=str(where))._base_folder / "annotations" / "test.txt").is_file():
             _write_pet_standin(where)
         source = Source("Oxford-IIIT Pet", "stand-in",
                         "STAND-IN: Oxford-IIIT Pet is not available offline, so this is 'pet photo stand-in' "
