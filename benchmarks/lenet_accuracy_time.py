@@ -9,6 +9,7 @@ sigmoid LeNet on a GPU.
     python benchmarks/lenet_accuracy_time.py --models seed relu modern
     python benchmarks/lenet_accuracy_time.py --models seed --seeds 0 1 2   # how much luck is involved
     python benchmarks/lenet_accuracy_time.py --loader tensor          # the tensor-resident loader
+    python benchmarks/lenet_accuracy_time.py --models modern --schedule cosine   # chapter 4's modern recipe
     python benchmarks/lenet_accuracy_time.py --device cuda
     python benchmarks/lenet_accuracy_time.py --quick                  # smoke run
 
@@ -41,6 +42,8 @@ def main():
     p.add_argument("--lr", type=float, default=0.01, help="Adam's learning rate (the seed's is 0.01)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--train-images", type=int, default=None, help="a fixed subset (default: all 60,000)")
+    p.add_argument("--schedule", choices=["constant", "cosine"], default="constant",
+                   help="the learning rate: constant, or decaying along a cosine over the epochs (CosineAnnealingLR)")
     p.add_argument("--loader", choices=["dataloader", "tensor"], default="dataloader",
                    help="dataloader: what helpers.data.fashion_mnist gives (PIL per item); "
                         "tensor: helpers.data.tensor_loader")
@@ -66,11 +69,14 @@ def main():
         train_loader.generator.manual_seed(seed)  # the data order, too, follows the seed
         model = MODELS[name]().to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+        scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+                     if args.schedule == "cosine" else None)
         seconds, curve = 0.0, []
         for epoch in range(1, args.epochs + 1):
             common.sync(device)
             start = time.perf_counter()
-            fit(model, train_loader, None, epochs=1, optimizer=optimizer, device=device, progress=False, log=None)
+            fit(model, train_loader, None, epochs=1, optimizer=optimizer, scheduler=scheduler, device=device,
+                progress=False, log=None)
             common.sync(device)
             seconds += time.perf_counter() - start
             _, acc = evaluate(model, test_loader, device=device)
@@ -81,7 +87,7 @@ def main():
         results[f"{name}, seed {seed}"] = curve
     rows.append(["seed article (GPU)", "-", 5, "-", f"{SEED_ARTICLE_ACCURACY:.3f}"])
     print(f"\n{len(train):,} training images, {len(test):,} test images, batch {args.batch_size}, "
-          f"Adam lr {args.lr}, loader: {args.loader}\n")
+          f"Adam lr {args.lr} ({args.schedule}), loader: {args.loader}\n")
     print(common.table(["model", "seed", "epoch", "training seconds (cumulative)", "test accuracy"], rows))
     common.write_json(args.json, {"benchmark": "lenet_accuracy_time", "machine": facts, "args": vars(args),
                                   "results": results})
