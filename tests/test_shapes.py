@@ -133,6 +133,19 @@ def test_trace_shapes_lenet_reaches_16x4x4(capsys):
     assert "[64, 16, 4, 4]" in out and "total" in out
 
 
+def test_chapter_4_exercise_1_mnist_convnet_numbers():
+    """The numbers chapter 4's exercise 1 asks readers to confirm: 3x3 "same" convolutions with 8 and 16
+    channels keep 28 -> 28 -> 14 -> 14 -> 7, and the network has 9,098 parameters."""
+    net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=same_padding(3)), nn.ReLU(), nn.MaxPool2d(2, 2),
+                        nn.Conv2d(8, 16, 3, padding=same_padding(3)), nn.ReLU(), nn.MaxPool2d(2, 2),
+                        nn.Flatten(), nn.Linear(7 * 7 * 16, 10))
+    assert same_padding(3) == 1
+    rows = trace_shapes(net, (128, 1, 28, 28), show=False)
+    assert [r.output_shape for r in rows][:6] == [(128, 8, 28, 28), (128, 8, 28, 28), (128, 8, 14, 14),
+                                                   (128, 16, 14, 14), (128, 16, 14, 14), (128, 16, 7, 7)]
+    assert count_parameters(net)[1] == 9_098 == (3 * 3 * 1 * 8 + 8) + (3 * 3 * 8 * 16 + 16) + (784 * 10 + 10)
+
+
 def test_trace_shapes_names_the_layer_that_refuses_the_shape():
     net = nn.Sequential(nn.Conv2d(1, 6, 5), nn.Flatten(), nn.Linear(100, 10))
     net.train()
