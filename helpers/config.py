@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -61,3 +62,16 @@ def set_seed(seed: int = 0) -> torch.Generator:
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     return torch.Generator().manual_seed(seed)
+
+
+#: Characters of a printed line that the book's pages show without scrolling.
+PAGE_WIDTH = 79
+
+
+def say(message: str) -> None:
+    """Print a message of the helpers, wrapped to :data:`PAGE_WIDTH` characters per line.
+
+    Continuation lines are indented by two spaces; names and numbers are never split.
+    """
+    print(textwrap.fill(message, width=PAGE_WIDTH, subsequent_indent="  ", break_long_words=False,
+                        break_on_hyphens=False))

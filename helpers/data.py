@@ -28,7 +28,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision import datasets, transforms
 
-from .config import data_dir, get_device, is_quick
+from .config import data_dir, get_device, is_quick, say
 
 OFFLINE_ENV = "CNN_BOOK_OFFLINE"
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -61,7 +61,7 @@ class Source:
         return self.kind == "stand-in"
 
     def announce(self) -> None:
-        print(f"{self.dataset}: {self.detail}")
+        say(f"{self.dataset}: {self.detail}")
 
 
 def offline() -> bool:
@@ -109,7 +109,7 @@ def _download(dataset: str, root: Path, folder: str, fetch: Callable[[Path], obj
     try:
         _fill_atomically(root, folder, fetch)
     except Exception as err:  # noqa: BLE001 - any failure means 'not available this way'
-        print(f"{dataset}: download failed ({type(err).__name__}: {str(err).splitlines()[0][:120]})")
+        say(f"{dataset}: download failed ({type(err).__name__}: {str(err).splitlines()[0][:120]})")
         return None
     return Source(dataset, "download", f"downloaded by torchvision into the data folder ({root})")
 

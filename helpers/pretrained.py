@@ -2,7 +2,7 @@
 
 ``load_pretrained(models.vgg16, VGG16_Weights.IMAGENET1K_V1)`` is ``models.vgg16(weights=...)`` that does
 not fail without a network: if the weights cannot be had it builds the same architecture with untrained
-(random) weights and prints one line that says so. This module never writes a file itself. torchvision's
+(random) weights and prints a message that says so. This module never writes a file itself. torchvision's
 download (``torch.hub.download_url_to_file``) writes to ``<name>.<random>.partial`` next to the cache
 file, checks the SHA-256 prefix that the file name carries, and only then renames it to the cache name;
 on any failure or interruption it deletes the partial file. So an interrupted download leaves nothing
@@ -23,7 +23,7 @@ from torch import nn
 from torchvision import models
 from torchvision.models import WeightsEnum
 
-from .config import is_quick
+from .config import is_quick, say
 from .data import offline
 
 DOWNLOAD_TIMEOUT_S = 30  # per network operation, so that a silent network fails instead of hanging
@@ -56,7 +56,7 @@ def load_pretrained(builder: Callable[..., nn.Module], weights: WeightsEnum, *,
 
     ``builder`` is a torchvision model function such as ``models.vgg16`` and ``weights`` one of its weights
     enums. The weights come from torchvision's cache or its download; with ``CNN_BOOK_OFFLINE=1`` no
-    download is tried. Prints one line saying which weights the model has. Returns ``(model, pretrained)``,
+    download is tried. Prints a message saying which weights the model has. Returns ``(model, pretrained)``,
     where ``pretrained`` is False for the untrained fallback.
     """
     name = type(weights).__name__.removesuffix("_Weights")  # VGG16_Weights -> VGG16
@@ -74,13 +74,13 @@ def load_pretrained(builder: Callable[..., nn.Module], weights: WeightsEnum, *,
         else:
             top1 = weights.meta.get("_metrics", {}).get("ImageNet-1K", {}).get("acc@1")
             score = f", {top1:.1f}% top-1 accuracy on ImageNet" if top1 is not None else ""
-            print(f"{name}: pretrained weights {weights!r}{score}")
+            say(f"{name}: pretrained weights {weights!r}{score}")
             return model, True
         finally:
             socket.setdefaulttimeout(old_timeout)
     else:
         reason = "downloads are switched off (CNN_BOOK_OFFLINE=1)"
-    print(f"{name}: UNTRAINED - the weights {weights!r} are not available: {reason}. This is the same "
+    say(f"{name}: UNTRAINED - the weights {weights!r} are not available: {reason}. This is the same "
           "architecture with random weights, so results with it say nothing about transfer learning.")
     return builder(weights=None), False
 

@@ -96,8 +96,8 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader | Non
         if log is not None:
             line = f"epoch {epoch}/{n_epochs}  train loss {loss_sum / n:.4f} acc {correct / n:.4f}"
             if val_loader is not None:
-                line += f"  |  val loss {val_loss:.4f} acc {val_acc:.4f}"
-            log(line + f"  ({seconds:.1f} s)")
+                line += f" | val loss {val_loss:.4f} acc {val_acc:.4f}"
+            log(line + f" ({seconds:.1f} s)")
     return history
 
 

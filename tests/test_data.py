@@ -13,6 +13,12 @@ from torchvision import datasets
 
 import helpers.data as hd
 
+
+def printed(capsys) -> str:
+    """What the code printed, with the line breaks of wrapped messages undone."""
+    return " ".join(capsys.readouterr().out.split())
+
+
 DEBIAN = hd.DEBIAN_FASHION_MNIST
 needs_debian = pytest.mark.skipif(not DEBIAN.is_dir(), reason="Debian package dataset-fashion-mnist not installed")
 
@@ -41,14 +47,14 @@ def shared_root(tmp_path_factory):
 @needs_debian
 def test_fashion_mnist_comes_from_the_debian_package_then_the_data_folder(tmp_path, capsys):
     train, test, classes = hd.fashion_mnist_datasets(root=tmp_path)
-    assert "Debian package" in capsys.readouterr().out
+    assert "Debian package" in printed(capsys)
     assert (len(train), len(test)) == (60000, 10000)
     assert classes == hd.FASHION_MNIST_CLASSES
     x, y = train[0]
     assert x.shape == (1, 28, 28) and 0 <= x.min() and x.max() <= 1 and y == 9  # the first image is an ankle boot
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".partial")]
     hd.fashion_mnist_datasets(root=tmp_path)
-    assert "from the data folder" in capsys.readouterr().out
+    assert "from the data folder" in printed(capsys)
 
 
 def test_missing_fashion_mnist_without_network_is_a_clear_error_and_writes_nothing(tmp_path, monkeypatch, no_network):
@@ -130,7 +136,7 @@ def train_and_score(model, train_loader, test_loader, epochs: int) -> float:
 def test_cifar_standin_is_honest_deterministic_and_learnable(shared_root, no_network, capsys):
     torch.manual_seed(0)
     train, test, classes, source = hd.cifar10_datasets(root=shared_root)
-    assert source.is_standin and "STAND-IN" in capsys.readouterr().out
+    assert source.is_standin and "STAND-IN" in printed(capsys)
     assert classes == hd.FASHION_MNIST_CLASSES  # its own names, not CIFAR-10's
     assert (len(train), len(test)) == hd.CIFAR_STANDIN_SIZES
     assert train[0][0].shape == (3, 32, 32)
@@ -154,7 +160,7 @@ def test_pet_standin_is_honest_balanced_and_learnable(shared_root, no_network, c
     torch.manual_seed(0)
     tf = transforms.Compose([transforms.Resize(64), transforms.ToTensor()])
     train, val, classes, source = hd.cats_vs_dogs_datasets(tf, per_class=None, test_per_class=None, root=shared_root)
-    assert source.is_standin and "STAND-IN" in capsys.readouterr().out
+    assert source.is_standin and "STAND-IN" in printed(capsys)
     assert classes == ["cat", "not_cat"]
     labels = [y for _, y in train]
     assert sorted(set(labels)) == [0, 1] and labels.count(0) == labels.count(1)
