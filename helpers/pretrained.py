@@ -81,7 +81,7 @@ def load_pretrained(builder: Callable[..., nn.Module], weights: WeightsEnum, *,
     else:
         reason = "downloads are switched off (CNN_BOOK_OFFLINE=1)"
     say(f"{name}: UNTRAINED - the weights {weights!r} are not available: {reason}. This is the same "
-          "architecture with random weights, so results with it say nothing about transfer learning.")
+        "architecture with random weights, so results with it say nothing about transfer learning.")
     return builder(weights=None), False
 
 

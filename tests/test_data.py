@@ -14,11 +14,6 @@ from torchvision import datasets
 import helpers.data as hd
 
 
-def printed(capsys) -> str:
-    """What the code printed, with the line breaks of wrapped messages undone."""
-    return " ".join(capsys.readouterr().out.split())
-
-
 DEBIAN = hd.DEBIAN_FASHION_MNIST
 needs_debian = pytest.mark.skipif(not DEBIAN.is_dir(), reason="Debian package dataset-fashion-mnist not installed")
 
@@ -45,16 +40,16 @@ def shared_root(tmp_path_factory):
 
 
 @needs_debian
-def test_fashion_mnist_comes_from_the_debian_package_then_the_data_folder(tmp_path, capsys):
+def test_fashion_mnist_comes_from_the_debian_package_then_the_data_folder(tmp_path, printed):
     train, test, classes = hd.fashion_mnist_datasets(root=tmp_path)
-    assert "Debian package" in printed(capsys)
+    assert "Debian package" in printed()
     assert (len(train), len(test)) == (60000, 10000)
     assert classes == hd.FASHION_MNIST_CLASSES
     x, y = train[0]
     assert x.shape == (1, 28, 28) and 0 <= x.min() and x.max() <= 1 and y == 9  # the first image is an ankle boot
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".partial")]
     hd.fashion_mnist_datasets(root=tmp_path)
-    assert "from the data folder" in printed(capsys)
+    assert "from the data folder" in printed()
 
 
 def test_missing_fashion_mnist_without_network_is_a_clear_error_and_writes_nothing(tmp_path, monkeypatch, no_network):
@@ -133,10 +128,10 @@ def train_and_score(model, train_loader, test_loader, epochs: int) -> float:
 
 
 @needs_debian
-def test_cifar_standin_is_honest_deterministic_and_learnable(shared_root, no_network, capsys):
+def test_cifar_standin_is_honest_deterministic_and_learnable(shared_root, no_network, printed):
     torch.manual_seed(0)
     train, test, classes, source = hd.cifar10_datasets(root=shared_root)
-    assert source.is_standin and "STAND-IN" in printed(capsys)
+    assert source.is_standin and "STAND-IN" in printed()
     assert classes == hd.FASHION_MNIST_CLASSES  # its own names, not CIFAR-10's
     assert (len(train), len(test)) == hd.CIFAR_STANDIN_SIZES
     assert train[0][0].shape == (3, 32, 32)
@@ -154,13 +149,13 @@ def test_cifar_standin_is_honest_deterministic_and_learnable(shared_root, no_net
     assert train_and_score(tiny_cnn(10), tr, te, epochs=2) > 0.5
 
 
-def test_pet_standin_is_honest_balanced_and_learnable(shared_root, no_network, capsys, monkeypatch):
+def test_pet_standin_is_honest_balanced_and_learnable(shared_root, no_network, printed, monkeypatch):
     from torchvision import transforms
     monkeypatch.setenv("CNN_BOOK_QUICK", "0")  # all of the stand-in's images
     torch.manual_seed(0)
     tf = transforms.Compose([transforms.Resize(64), transforms.ToTensor()])
     train, val, classes, source = hd.cats_vs_dogs_datasets(tf, per_class=None, test_per_class=None, root=shared_root)
-    assert source.is_standin and "STAND-IN" in printed(capsys)
+    assert source.is_standin and "STAND-IN" in printed()
     assert classes == ["cat", "not_cat"]
     labels = [y for _, y in train]
     assert sorted(set(labels)) == [0, 1] and labels.count(0) == labels.count(1)

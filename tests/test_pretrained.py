@@ -12,12 +12,8 @@ import torch.hub
 from torchvision import models
 
 from helpers import pretrained
+from helpers.config import PAGE_WIDTH
 from helpers.pretrained import image_size, load_pretrained, load_vgg16, weights_path
-
-
-def printed(capsys) -> str:
-    """What the code printed, with the line breaks of wrapped messages undone."""
-    return " ".join(capsys.readouterr().out.split())
 
 
 SMALL = models.MobileNet_V3_Small_Weights.IMAGENET1K_V1
@@ -99,17 +95,17 @@ def test_failed_download_falls_back_with_a_wrapped_message(hub_in_tmp, monkeypat
     flat = " ".join(out.split())  # the message, unwrapped
     assert flat.startswith("MobileNet_V3_Small: UNTRAINED")
     assert "could not be downloaded (URLError" in flat and "random weights" in flat
-    assert all(len(line) <= 79 for line in out.splitlines())  # fits a book page
+    assert all(len(line) <= PAGE_WIDTH for line in out.splitlines())  # fits a book page
     assert str(hub_in_tmp) not in out and "Downloading" not in out  # no machine path on the page
     assert files_under(hub_in_tmp) == []
 
 
-def test_interrupted_download_leaves_nothing(hub_in_tmp, monkeypatch, capsys):
+def test_interrupted_download_leaves_nothing(hub_in_tmp, monkeypatch, printed):
     response = FakeResponse([b"\0" * 1000, b"\1" * 1000], fail=ConnectionResetError("reset"), length=10 ** 6)
     monkeypatch.setattr(torch.hub, "urlopen", fake_urlopen(response))
     _, is_pretrained = load_pretrained(models.mobilenet_v3_small, SMALL, progress=False)
     assert not is_pretrained
-    assert "ConnectionResetError" in printed(capsys)
+    assert "ConnectionResetError" in printed()
     assert files_under(hub_in_tmp) == []  # neither the cache file nor a .partial file
 
 
@@ -121,25 +117,25 @@ def test_keyboard_interrupt_propagates_and_leaves_nothing(hub_in_tmp, monkeypatc
     assert files_under(hub_in_tmp) == []
 
 
-def test_wrong_bytes_are_never_placed_under_the_cache_name(hub_in_tmp, monkeypatch, capsys):
+def test_wrong_bytes_are_never_placed_under_the_cache_name(hub_in_tmp, monkeypatch, printed):
     """A complete download whose SHA-256 does not match the prefix in the file name is thrown away."""
     monkeypatch.setattr(torch.hub, "urlopen", fake_urlopen(FakeResponse([b"not the weights"])))
     _, is_pretrained = load_pretrained(models.mobilenet_v3_small, SMALL, progress=False)
     assert not is_pretrained
-    assert "invalid hash value" in printed(capsys)
+    assert "invalid hash value" in printed()
     assert files_under(hub_in_tmp) == []
 
 
-def test_offline_switch_skips_the_download(hub_in_tmp, monkeypatch, capsys):
+def test_offline_switch_skips_the_download(hub_in_tmp, monkeypatch, printed):
     monkeypatch.setenv("CNN_BOOK_OFFLINE", "1")
     monkeypatch.setattr(torch.hub, "urlopen", fake_urlopen(AssertionError("no download may be tried")))
     _, is_pretrained = load_pretrained(models.mobilenet_v3_small, SMALL, progress=False)
     assert not is_pretrained
-    assert "CNN_BOOK_OFFLINE=1" in printed(capsys)
+    assert "CNN_BOOK_OFFLINE=1" in printed()
     assert files_under(hub_in_tmp) == []
 
 
-def test_cached_weights_are_used_without_a_download(hub_in_tmp, monkeypatch, capsys):
+def test_cached_weights_are_used_without_a_download(hub_in_tmp, monkeypatch, printed):
     torch.manual_seed(0)
     reference = models.mobilenet_v3_small()
     cached = weights_path(SMALL)
@@ -149,30 +145,28 @@ def test_cached_weights_are_used_without_a_download(hub_in_tmp, monkeypatch, cap
     monkeypatch.setattr(torch.hub, "urlopen", fake_urlopen(AssertionError("no download may be tried")))
     model, is_pretrained = load_pretrained(models.mobilenet_v3_small, SMALL, progress=False)
     assert is_pretrained
-    assert printed(capsys).startswith(
+    assert printed().startswith(
         "MobileNet_V3_Small: pretrained weights MobileNet_V3_Small_Weights.IMAGENET1K_V1")
     first = next(iter(reference.state_dict()))
     assert torch.equal(model.state_dict()[first], reference.state_dict()[first])
 
 
-def test_unreadable_cache_file_falls_back_and_is_left_alone(hub_in_tmp, monkeypatch, capsys):
+def test_unreadable_cache_file_falls_back_and_is_left_alone(hub_in_tmp, monkeypatch, printed):
     cached = weights_path(SMALL)
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"garbage")
     monkeypatch.setattr(torch.hub, "urlopen", fake_urlopen(AssertionError("no download may be tried")))
     _, is_pretrained = load_pretrained(models.mobilenet_v3_small, SMALL, progress=False)
     assert not is_pretrained
-    assert "could not be read" in printed(capsys)
+    assert "could not be read" in printed()
     assert cached.read_bytes() == b"garbage"  # not ours to delete: the message names it
 
 
-def test_vgg16_fallback_is_the_vgg16_architecture(hub_in_tmp, monkeypatch, capsys):
+def test_vgg16_fallback_is_the_vgg16_architecture(hub_in_tmp, monkeypatch, printed):
     monkeypatch.setattr(torch.hub, "urlopen", fake_urlopen(urllib.error.URLError("no network")))
     model, is_pretrained = load_vgg16(progress=False)
-    out = capsys.readouterr().out
     assert not is_pretrained
-    flat = " ".join(out.split())
-    assert flat.startswith("VGG16: UNTRAINED - the weights VGG16_Weights.IMAGENET1K_V1 are not available")
+    assert printed().startswith("VGG16: UNTRAINED - the weights VGG16_Weights.IMAGENET1K_V1 are not available")
     assert [m.in_features for m in model.classifier if isinstance(m, torch.nn.Linear)] == [25088, 4096, 4096]
     assert model.classifier[-1].out_features == 1000
     assert sum(p.numel() for p in model.parameters()) == 138_357_544
