@@ -1,12 +1,22 @@
-"""helpers.data.tensor_loader: decodes once, yields what a DataLoader yields, shuffles reproducibly."""
+"""benchmarks/tensor_loader.py: decodes once, yields what a DataLoader
+yields, shuffles reproducibly."""
+
+import importlib.util
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from helpers.data import tensor_loader
 from helpers.train import fit
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "tensor_loader.py"
+_spec = importlib.util.spec_from_file_location("benchmarks_tensor_loader",
+                                               SCRIPT)
+_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_module)
+tensor_loader = _module.tensor_loader
 
 
 class CountingDataset(Dataset):
