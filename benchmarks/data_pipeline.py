@@ -2,7 +2,7 @@
 
 The usual pipeline (what ``helpers.data`` builds) turns every image into a PIL image and back into a
 tensor, one item at a time, every epoch, then collates the items into a batch and copies it to the
-device. ``helpers.data.tensor_loader`` runs the dataset's transform once, keeps the whole dataset as
+device. ``tensor_loader.py`` runs the dataset's transform once, keeps the whole dataset as
 one tensor on the device and slices batches out of it; random augmentation then runs on whole batches
 on the device. For each dataset both are timed over one epoch of loading alone and of loading plus
 training a LeNet, in alternating order, best of ``--rounds``.
@@ -31,7 +31,8 @@ import common
 from models import seed_lenet
 
 from helpers import set_seed
-from helpers.data import cifar10_datasets, fashion_mnist_datasets, quick_subset, tensor_loader
+from helpers.data import cifar10_datasets, fashion_mnist_datasets, subset
+from tensor_loader import tensor_loader
 
 
 def random_crop_flip(x: torch.Tensor, padding: int = 4) -> torch.Tensor:
@@ -55,15 +56,15 @@ def cases(names: list[str], images: int, seed: int):
     quiet = contextlib.redirect_stdout(io.StringIO())  # the data-source lines are printed once below
     for name in names:
         if name == "fashion_mnist":
-            train, _, _ = fashion_mnist_datasets()
-            ds = quick_subset(train, images, seed)
+            train, _, _, _ = fashion_mnist_datasets()
+            ds = subset(train, images, seed)
             yield "Fashion-MNIST 1x28x28", ds, ds, None, lambda: seed_lenet(1, 28)
         elif name in ("cifar10", "cifar10_augment"):
             with quiet:
                 plain, _, _, source = cifar10_datasets()
             if name == "cifar10" or "cifar10" not in names:  # say it once
                 print(f"CIFAR-10: {'stand-in (Tinted Fashion-MNIST)' if source.is_standin else 'real data'}")
-            ds_plain = quick_subset(plain, images, seed)
+            ds_plain = subset(plain, images, seed)
             if name == "cifar10":
                 yield "CIFAR-10 3x32x32", ds_plain, ds_plain, None, lambda: seed_lenet(3, 32)
             else:
@@ -71,7 +72,7 @@ def cases(names: list[str], images: int, seed: int):
                                               transforms.RandomHorizontalFlip(), transforms.ToTensor()])
                 with quiet:
                     aug, _, _, _ = cifar10_datasets(train_transform=augment)
-                yield ("CIFAR-10 + crop/flip augmentation", quick_subset(aug, images, seed), ds_plain,
+                yield ("CIFAR-10 + crop/flip augmentation", subset(aug, images, seed), ds_plain,
                        random_crop_flip, lambda: seed_lenet(3, 32))
         else:
             raise SystemExit(f"unknown dataset {name!r}")

@@ -30,7 +30,8 @@ import common
 from models import MODELS
 
 from helpers import set_seed
-from helpers.data import fashion_mnist_datasets, quick_subset, tensor_loader
+from helpers.data import fashion_mnist_datasets, subset
+from tensor_loader import tensor_loader
 from helpers.train import fit
 
 
@@ -58,8 +59,8 @@ def main():
     facts = common.header("Training-loop overhead: helpers.train.fit against a bare loop", device)
 
     set_seed(args.seed)
-    train, _, _ = fashion_mnist_datasets()
-    loader = tensor_loader(quick_subset(train, args.images, args.seed), args.batch_size, shuffle=True,
+    train, _, _, _ = fashion_mnist_datasets()
+    loader = tensor_loader(subset(train, args.images, args.seed), args.batch_size, shuffle=True,
                            device=device, seed=args.seed)
     initial = MODELS[args.model]().to(device).state_dict()
     model = MODELS[args.model]().to(device)

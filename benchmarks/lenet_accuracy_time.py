@@ -27,7 +27,10 @@ import common
 from models import MODELS
 
 from helpers import set_seed
-from helpers.data import fashion_mnist_datasets, make_loaders, quick_subset, tensor_loader
+from torch.utils.data import DataLoader
+
+from helpers.data import fashion_mnist_datasets, subset
+from tensor_loader import tensor_loader
 from helpers.train import evaluate, fit
 
 SEED_ARTICLE_ACCURACY = 0.874  # after 5 epochs, as printed by the seed article
@@ -46,21 +49,23 @@ def main():
                    help="the learning rate: constant, or decaying along a cosine over the epochs (CosineAnnealingLR)")
     p.add_argument("--loader", choices=["dataloader", "tensor"], default="dataloader",
                    help="dataloader: what helpers.data.fashion_mnist gives (PIL per item); "
-                        "tensor: helpers.data.tensor_loader")
+                        "tensor: tensor_loader")
     args = p.parse_args()
     if args.quick:
         args.epochs, args.train_images = 2, 3000
     device = common.resolve_device(args.device, args.threads)
     facts = common.header("Accuracy per second of training: LeNet variants on Fashion-MNIST", device)
 
-    train, test, _ = fashion_mnist_datasets()
+    train, test, _, _ = fashion_mnist_datasets()
     if args.train_images:
-        train = quick_subset(train, args.train_images, args.seed)
+        train = subset(train, args.train_images, args.seed)
     if args.loader == "tensor":
         train_loader = tensor_loader(train, args.batch_size, shuffle=True, device=device, seed=args.seed)
         test_loader = tensor_loader(test, 1000, device=device)
     else:
-        train_loader, test_loader = make_loaders(train, test, args.batch_size, seed=args.seed, eval_batch_size=1000)
+        train_loader = DataLoader(train, args.batch_size, shuffle=True,
+                                  generator=torch.Generator().manual_seed(args.seed))
+        test_loader = DataLoader(test, batch_size=1000)
 
     rows, results = [], {}
     seeds = args.seeds or [args.seed]

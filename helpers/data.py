@@ -20,7 +20,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -28,7 +28,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision import datasets, transforms
 
-from .config import data_dir, get_device, is_quick, say
+from .config import data_dir, is_quick, say
 
 OFFLINE_ENV = "CNN_BOOK_OFFLINE"
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -62,6 +62,37 @@ class Source:
 
     def announce(self) -> None:
         say(f"{self.dataset}: {self.detail}")
+
+
+class Datasets(NamedTuple):
+    """What every ``*_datasets`` function returns: ``train, test, classes, source = ...``."""
+    train: Dataset
+    test: Dataset
+    classes: list[str]
+    source: Source
+
+
+def subset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
+    """A fixed random subset of ``n`` items of ``dataset`` (all of it if it is not larger), in the
+    dataset's own order. Quick mode uses it to shrink every dataset; chapters use it for few-shot sets.
+
+    >>> len(subset(list(range(100)), 10))
+    10
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    if len(dataset) <= n:
+        return dataset
+    idx = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
+    return Subset(dataset, sorted(idx.tolist()))
+
+
+def _quick(name: str, train: Dataset, test: Dataset) -> tuple[Dataset, Dataset]:
+    """In quick mode (``CNN_BOOK_QUICK=1``), fixed subsets of the sizes in ``QUICK_SIZES``."""
+    if not is_quick():
+        return train, test
+    n_train, n_test = QUICK_SIZES[name]
+    return subset(train, n_train, seed=0), subset(test, n_test, seed=1)
 
 
 def offline() -> bool:
@@ -169,18 +200,21 @@ def _resolve_fashion_mnist(root: Path) -> Source:
     return source
 
 
-def fashion_mnist_datasets(transform=None, train_transform=None, root: str | Path | None = None):
-    """The full Fashion-MNIST train and test datasets, and the class names (chapter 4).
+def fashion_mnist_datasets(transform=None, train_transform=None,
+                           root: str | Path | None = None) -> Datasets:
+    """Fashion-MNIST's training and test sets, its class names and where it came from (chapter 4).
 
-    ``transform`` (default ``ToTensor()``) is applied to test images, ``train_transform`` (default: the
-    same) to training images. Prints where the data came from. Returns ``(train, test, classes)``.
+    ``transform`` (default ``ToTensor()``: ``[1, 28, 28]`` floats in [0, 1]) is applied to test images,
+    ``train_transform`` (default: the same) to training images. Prints where the data came from. In
+    quick mode both sets are fixed random subsets. Returns ``Datasets(train, test, classes, source)``.
     """
     root = Path(root) if root is not None else data_dir()
-    _resolve_fashion_mnist(root).announce()
+    source = _resolve_fashion_mnist(root)
+    source.announce()
     transform = transform or transforms.ToTensor()
     train = datasets.FashionMNIST(root, train=True, transform=train_transform or transform)
     test = datasets.FashionMNIST(root, train=False, transform=transform)
-    return train, test, list(train.classes)
+    return Datasets(*_quick("fashion_mnist", train, test), list(train.classes), source)
 
 
 # --------------------------------------------------------------------------- CIFAR-10 and its stand-in
@@ -242,10 +276,11 @@ def _write_cifar_standin(root: Path, fm_root: Path, seed: int = 0) -> None:
     _fill_atomically(root, TintedFashionMNIST.base_folder, fill)
 
 
-def cifar10_datasets(transform=None, train_transform=None, root: str | Path | None = None):
-    """CIFAR-10 train and test datasets and class names, or the labelled stand-in offline (chapter 5).
+def cifar10_datasets(transform=None, train_transform=None, root: str | Path | None = None) -> Datasets:
+    """CIFAR-10's training and test sets and class names, or the labelled stand-in offline (chapter 5).
 
-    Returns ``(train, test, classes, source)``; ``source.is_standin`` tells whether this is real CIFAR-10.
+    Returns ``Datasets(train, test, classes, source)``; ``source.is_standin`` tells whether this is real
+    CIFAR-10. In quick mode both sets are fixed random subsets.
     """
     root = Path(root) if root is not None else data_dir()
     transform = transform or transforms.ToTensor()
@@ -258,7 +293,7 @@ def cifar10_datasets(transform=None, train_transform=None, root: str | Path | No
         source.announce()
         train = datasets.CIFAR10(root, train=True, transform=train_transform or transform)
         test = datasets.CIFAR10(root, train=False, transform=transform)
-        return train, test, list(train.classes), source
+        return Datasets(*_quick("cifar10", train, test), list(train.classes), source)
     standin_root = root / "standin"
     if not _unloaded(TintedFashionMNIST, root=str(standin_root))._check_integrity():
         _write_cifar_standin(standin_root, fm_root=root)
@@ -268,7 +303,7 @@ def cifar10_datasets(transform=None, train_transform=None, root: str | Path | No
     source.announce()
     train = TintedFashionMNIST(str(standin_root), train=True, transform=train_transform or transform)
     test = TintedFashionMNIST(str(standin_root), train=False, transform=transform)
-    return train, test, list(train.classes), source
+    return Datasets(*_quick("cifar10", train, test), list(train.classes), source)
 
 
 # --------------------------------------------------------------------------- cats vs dogs and its stand-in
@@ -340,12 +375,13 @@ def _balanced(labels: Sequence[int], per_class: int | None, seed: int) -> list[i
 
 
 def cats_vs_dogs_datasets(transform=None, train_transform=None, per_class: int | None = 50,
-                          test_per_class: int | None = 50, root: str | Path | None = None, seed: int = 0):
+                          test_per_class: int | None = 50, root: str | Path | None = None,
+                          seed: int = 0) -> Datasets:
     """Cats vs dogs from Oxford-IIIT Pet (``target_types="binary-category"``): balanced subsets of its
     trainval and test splits, or the labelled stand-in offline (chapter 6).
 
     ``per_class`` / ``test_per_class`` images of each class are kept (``None``: all; quick mode keeps fewer).
-    Returns ``(train, val, classes, source)``.
+    Returns ``Datasets(train, test, classes, source)``; the test set serves as the validation set.
     """
     root = Path(root) if root is not None else data_dir()
     transform = transform or transforms.ToTensor()
@@ -373,115 +409,4 @@ def cats_vs_dogs_datasets(transform=None, train_transform=None, per_class: int |
     test_full = cls(str(where), split="test", transform=transform, **kw)
     train = Subset(train_full, _balanced(train_full._bin_labels, per_class, seed))
     val = Subset(test_full, _balanced(test_full._bin_labels, test_per_class, seed + 1))
-    return train, val, list(classes), source
-
-
-# --------------------------------------------------------------------------- loaders
-
-def quick_subset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
-    """A fixed random subset of ``n`` items (the whole dataset if it is not larger)."""
-    if len(dataset) <= n:
-        return dataset
-    idx = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
-    return Subset(dataset, sorted(idx.tolist()))
-
-
-def make_loaders(train: Dataset, test: Dataset, batch_size: int, quick_sizes: tuple[int, int] | None = None,
-                 seed: int = 0, eval_batch_size: int | None = None) -> tuple[DataLoader, DataLoader]:
-    """A shuffling (seeded) training loader and an ordered test loader; in quick mode over fixed subsets."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if quick_sizes is not None and is_quick():
-        train, test = quick_subset(train, quick_sizes[0], seed), quick_subset(test, quick_sizes[1], seed + 1)
-    generator = torch.Generator().manual_seed(seed)
-    return (DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator),
-            DataLoader(test, batch_size=eval_batch_size or batch_size, shuffle=False))
-
-
-def fashion_mnist(batch_size: int = 64, *, transform=None, train_transform=None,
-                  root: str | Path | None = None, seed: int = 0):
-    """Fashion-MNIST loaders (chapter 4): ``(train_loader, test_loader, class_names)``.
-
-    Images are ``[1, 28, 28]`` tensors in [0, 1] unless ``transform`` says otherwise.
-    """
-    train, test, classes = fashion_mnist_datasets(transform, train_transform, root)
-    return (*make_loaders(train, test, batch_size, QUICK_SIZES["fashion_mnist"], seed), classes)
-
-
-def cifar10(batch_size: int = 32, *, transform=None, train_transform=None,
-            root: str | Path | None = None, seed: int = 0):
-    """CIFAR-10 loaders, or the stand-in's offline (chapter 5): ``(train_loader, test_loader, class_names)``."""
-    train, test, classes, _ = cifar10_datasets(transform, train_transform, root)
-    return (*make_loaders(train, test, batch_size, QUICK_SIZES["cifar10"], seed), classes)
-
-
-def cats_vs_dogs(batch_size: int = 16, *, transform=None, train_transform=None, per_class: int | None = 50,
-                 test_per_class: int | None = 50, root: str | Path | None = None, seed: int = 0):
-    """Cats-vs-dogs loaders, or the stand-in's offline (chapter 6): ``(train_loader, val_loader, class_names)``."""
-    train, val, classes, _ = cats_vs_dogs_datasets(transform, train_transform, per_class, test_per_class, root, seed)
-    return (*make_loaders(train, val, batch_size, None, seed), classes)
-
-
-# --------------------------------------------------------------------------- tensor-resident loading
-
-class TensorLoader:
-    """Batches of a dataset held whole as two tensors on one device; made by :func:`tensor_loader`.
-
-    Iterating yields ``(x, y)`` batches as a ``DataLoader`` does, already on the device. With
-    ``shuffle=True`` each pass draws a new order from the loader's own seeded generator.
-    """
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, shuffle: bool,
-                 transform: Callable[[torch.Tensor], torch.Tensor] | None, seed: int, drop_last: bool):
-        self.images, self.labels = images, labels
-        self.batch_size, self.shuffle, self.transform, self.drop_last = batch_size, shuffle, transform, drop_last
-        self.dataset = torch.utils.data.TensorDataset(images, labels)  # so that len(loader.dataset) works
-        self.generator = torch.Generator().manual_seed(seed)  # as DataLoader.generator
-
-    def __len__(self) -> int:
-        n = len(self.labels)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-
-    def __iter__(self):
-        n = len(self.labels)
-        order = torch.randperm(n, generator=self.generator).to(self.labels.device) if self.shuffle else None
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            if order is None:
-                x, y = self.images[start:start + self.batch_size], self.labels[start:start + self.batch_size]
-            else:  # index_select copies the rows: faster than fancy indexing
-                part = order[start:start + self.batch_size]
-                x, y = self.images.index_select(0, part), self.labels.index_select(0, part)
-            yield (self.transform(x) if self.transform is not None else x), y
-
-
-def tensor_loader(dataset: Dataset, batch_size: int = 64, shuffle: bool = False, *,
-                  device: torch.device | str | None = None,
-                  transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                  seed: int = 0, drop_last: bool = False) -> TensorLoader:
-    """A loader that decodes ``dataset`` once into tensors on ``device`` and then only slices them
-    (benchmarks appendix: the fast path for small datasets).
-
-    Each item passes through the dataset's own transform exactly once, here, so that transform must be
-    deterministic (``ToTensor``, ``Normalize``): random augmentation belongs in ``transform``, a function
-    ``[B, C, H, W] -> [B, C, H, W]`` applied to every batch on the device, which must return a new tensor
-    rather than change its input in place (an unshuffled batch is a view of the stored images).
-
-    Items must be ``(image, label)`` pairs of equal image shape. Memory: the whole dataset as float32,
-    e.g. 188 MB for Fashion-MNIST's 60,000 training images. Quick mode is the caller's business (pass a
-    ``quick_subset``). ``device`` defaults to :func:`helpers.get_device`.
-    """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    n = len(dataset)
-    if n == 0:
-        raise ValueError("the dataset is empty")
-    device = torch.device(device) if device is not None else get_device()
-    images = labels = None
-    done = 0
-    for x, y in DataLoader(dataset, batch_size=min(n, 1024), shuffle=False):
-        if images is None:  # allocate once, from the first batch's shape and dtype
-            images = torch.empty((n, *x.shape[1:]), dtype=x.dtype)
-            labels = torch.empty(n, dtype=torch.long)
-        images[done:done + len(x)], labels[done:done + len(x)] = x, torch.as_tensor(y)
-        done += len(x)
-    return TensorLoader(images.to(device), labels.to(device), batch_size, shuffle, transform, seed, drop_last)
+    return Datasets(train, val, list(classes), source)

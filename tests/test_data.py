@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 from torchvision import datasets
 
 import helpers.data as hd
@@ -40,8 +41,10 @@ def shared_root(tmp_path_factory):
 
 
 @needs_debian
-def test_fashion_mnist_comes_from_the_debian_package_then_the_data_folder(tmp_path, printed):
-    train, test, classes = hd.fashion_mnist_datasets(root=tmp_path)
+def test_fashion_mnist_comes_from_the_debian_package_then_the_data_folder(tmp_path, printed, monkeypatch):
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    train, test, classes, source = hd.fashion_mnist_datasets(root=tmp_path)
+    assert source.kind == "offline package" and not source.is_standin
     assert "Debian package" in printed()
     assert (len(train), len(test)) == (60000, 10000)
     assert classes == hd.FASHION_MNIST_CLASSES
@@ -56,7 +59,7 @@ def test_missing_fashion_mnist_without_network_is_a_clear_error_and_writes_nothi
     monkeypatch.setattr(hd, "DEBIAN_FASHION_MNIST", tmp_path / "no-such-package")
     root = tmp_path / "data"
     with pytest.raises(hd.DataUnavailableError, match="dataset-fashion-mnist"):
-        hd.fashion_mnist(root=root)
+        hd.fashion_mnist_datasets(root=root)
     assert files_under(root) == []
 
 
@@ -128,7 +131,8 @@ def train_and_score(model, train_loader, test_loader, epochs: int) -> float:
 
 
 @needs_debian
-def test_cifar_standin_is_honest_deterministic_and_learnable(shared_root, no_network, printed):
+def test_cifar_standin_is_honest_deterministic_and_learnable(shared_root, no_network, printed, monkeypatch):
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")  # all of the stand-in's images
     torch.manual_seed(0)
     train, test, classes, source = hd.cifar10_datasets(root=shared_root)
     assert source.is_standin and "STAND-IN" in printed()
@@ -145,7 +149,8 @@ def test_cifar_standin_is_honest_deterministic_and_learnable(shared_root, no_net
     first = (shared_root / "standin" / hd.TintedFashionMNIST.base_folder / "test_batch").read_bytes()
     assert (again / hd.TintedFashionMNIST.base_folder / "test_batch").read_bytes() == first
     # a small CNN clearly beats chance (10%) after one short epoch
-    tr, te = hd.make_loaders(hd.quick_subset(train, 3000), hd.quick_subset(test, 500), batch_size=64)
+    tr = DataLoader(hd.subset(train, 3000), batch_size=64, shuffle=True)
+    te = DataLoader(hd.subset(test, 500), batch_size=64)
     assert train_and_score(tiny_cnn(10), tr, te, epochs=2) > 0.5
 
 
@@ -162,7 +167,7 @@ def test_pet_standin_is_honest_balanced_and_learnable(shared_root, no_network, p
     assert not (shared_root / "standin" / "oxford-iiit-pet").exists()  # never under torchvision's folder name
     with pytest.raises(RuntimeError):
         datasets.OxfordIIITPet(shared_root / "standin")
-    tr, te = hd.make_loaders(train, val, batch_size=16)
+    tr, te = DataLoader(train, batch_size=16, shuffle=True), DataLoader(val, batch_size=16)
     assert train_and_score(tiny_cnn(2), tr, te, epochs=4) > 0.75
 
 
@@ -173,16 +178,23 @@ def test_balanced_subsets_per_class(shared_root, no_network):
     assert (len(train), len(val)) == hd.QUICK_SIZES["cats_vs_dogs"]  # quick mode keeps fewer
 
 
-def test_make_loaders_quick_subsets_and_seeded_shuffling(monkeypatch):
+def test_quick_mode_shrinks_inside_the_datasets_functions(monkeypatch):
     data = torch.utils.data.TensorDataset(torch.arange(100).float(), torch.arange(100))
+    monkeypatch.setattr(hd, "QUICK_SIZES", {"toy": (20, 10)})
     monkeypatch.setenv("CNN_BOOK_QUICK", "1")
-    train, test = hd.make_loaders(data, data, batch_size=8, quick_sizes=(20, 10), seed=3)
-    assert len(train.dataset) == 20 and len(test.dataset) == 10
-    first = [y.tolist() for _, y in train]
-    again, _ = hd.make_loaders(data, data, batch_size=8, quick_sizes=(20, 10), seed=3)
-    assert first == [y.tolist() for _, y in again]
+    train, test = hd._quick("toy", data, data)
+    assert (len(train), len(test)) == (20, 10)
+    assert [int(y) for _, y in train] == [int(y) for _, y in hd._quick("toy", data, data)[0]]  # fixed
     monkeypatch.setenv("CNN_BOOK_QUICK", "0")
-    train, test = hd.make_loaders(data, data, batch_size=8, quick_sizes=(20, 10))
-    assert len(train.dataset) == 100
-    with pytest.raises(ValueError, match="batch_size"):
-        hd.make_loaders(data, data, batch_size=0)
+    assert hd._quick("toy", data, data) == (data, data)
+
+
+def test_subset_is_fixed_ordered_and_refuses_nonsense():
+    data = list(range(50))
+    picked = hd.subset(data, 10, seed=3)
+    assert len(picked) == 10 and list(picked.indices) == sorted(picked.indices)
+    assert list(picked.indices) == list(hd.subset(data, 10, seed=3).indices)
+    assert hd.subset(data, 80) is data
+    with pytest.raises(ValueError, match="n must be"):
+        hd.subset(data, 0)
+

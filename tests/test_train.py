@@ -1,4 +1,5 @@
-"""helpers.train: correct averaging over a partial last batch, quick-mode epochs, modes restored."""
+"""helpers.train: correct averaging over a partial last batch, quick-mode epochs, modes restored,
+and training that goes wrong says so (NaN loss, interruption, an empty loader)."""
 
 import math
 
@@ -7,7 +8,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from helpers.train import confusion_matrix, evaluate, fit, per_class_accuracy, predict
+import helpers.train as ht
+from helpers.train import confusion_matrix, evaluate, fit, per_class_accuracy, predict, train_epoch
+
+CE = nn.CrossEntropyLoss()
 
 
 def fixed_model() -> nn.Module:
@@ -27,7 +31,7 @@ def test_evaluate_averages_over_samples_not_batches(data):
     x, y = data
     model = fixed_model()
     loader = DataLoader(TensorDataset(x, y), batch_size=3)  # batches of 3, 3 and 1
-    loss, acc = evaluate(model, loader)
+    loss, acc = evaluate(model, loader, CE, "cpu")
     with torch.no_grad():
         logits = model(x)
     assert loss == pytest.approx(nn.functional.cross_entropy(logits, y).item(), rel=1e-6)
@@ -78,7 +82,7 @@ def test_fit_caps_epochs_in_quick_mode(data, monkeypatch):
 
 def test_fit_rejects_an_empty_loader_and_zero_epochs(data):
     empty = DataLoader(TensorDataset(torch.zeros(0, 4), torch.zeros(0, dtype=torch.long)), batch_size=2)
-    with pytest.raises(ValueError, match="no samples"):
+    with pytest.raises(ValueError, match="no images"):
         fit(fixed_model(), empty, epochs=1, progress=False, log=None, device="cpu")
     with pytest.raises(ValueError, match="epochs"):
         fit(fixed_model(), empty, epochs=0, progress=False, log=None, device="cpu")
@@ -116,3 +120,114 @@ def test_confusion_matrix_and_per_class_accuracy():
         confusion_matrix(preds, targets[:3], 3)
     with pytest.raises(ValueError, match="class indices"):
         confusion_matrix(preds, targets, 2)
+
+
+class Recorder(nn.Module):
+    """A linear model that records, at every forward pass, whether it was in training mode."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.linear = nn.Linear(4, 3)
+        self.modes = []
+
+    def forward(self, x):
+        self.modes.append(self.training)
+        return self.linear(x)
+
+
+def test_fit_trains_in_training_mode_even_for_a_model_left_in_eval(data, monkeypatch):
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    x, y = data
+    model = Recorder().eval()
+    loader = DataLoader(TensorDataset(x, y), batch_size=3)
+    fit(model, loader, loader, epochs=1, progress=False, log=None, device="cpu")
+    assert model.modes == [True] * 3 + [False] * 3  # three training batches, then evaluation
+    assert model.training  # evaluate() restored the training mode that train_epoch set
+
+
+def test_gradients_are_cleared_every_step(data):
+    """With lr 0 nothing changes, so every step's gradient must be that batch's own gradient."""
+    x, y = data
+    model = fixed_model()
+    seen = []
+
+    class Spy(torch.optim.SGD):
+        def step(self, closure=None):
+            seen.append(model[0].weight.grad.clone())
+            return super().step(closure)
+
+    loader = DataLoader(TensorDataset(x, y), batch_size=7)  # one batch per epoch
+    opt = Spy(model.parameters(), lr=0.0)
+    train_epoch(model, loader, CE, opt, "cpu")
+    train_epoch(model, loader, CE, opt, "cpu")
+    assert torch.allclose(seen[0], seen[1])  # not accumulated into twice the gradient
+
+
+def test_a_scheduler_steps_once_per_finished_epoch(data, monkeypatch):
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    x, y = data
+    model = fixed_model()
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    fit(model, DataLoader(TensorDataset(x, y), batch_size=2), epochs=3, optimizer=opt,
+        scheduler=scheduler, progress=False, log=None, device="cpu")
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.125)
+
+
+def test_a_nan_loss_stops_fit_naming_epoch_and_batch_before_the_weights_change(data, monkeypatch):
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    x, y = data
+    x = x.clone()
+    x[4] = float("nan")  # the second batch of 3 holds a NaN input
+    model = fixed_model()
+    before = [p.detach().clone() for p in model.parameters()]
+    loader = DataLoader(TensorDataset(x, y), batch_size=3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)  # lr 0: the first step leaves the weights as they are
+    with pytest.raises(FloatingPointError, match=r"epoch 1, batch 2"):
+        fit(model, loader, epochs=2, optimizer=opt, progress=False, log=None, device="cpu")
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+class InterruptingLoader:
+    """Yields ``batches`` batches of the data, then raises KeyboardInterrupt, as Ctrl-C would."""
+
+    def __init__(self, x, y, epochs_before: int):
+        self.x, self.y, self.calls, self.epochs_before = x, y, 0, epochs_before
+
+    def __iter__(self):
+        self.calls += 1
+        yield self.x[:3], self.y[:3]
+        if self.calls > self.epochs_before:
+            raise KeyboardInterrupt
+        yield self.x[3:], self.y[3:]
+
+
+def test_an_interrupted_fit_keeps_its_finished_epochs_and_says_where(data, monkeypatch, printed):
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    x, y = data
+    model = fixed_model()
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, InterruptingLoader(x, y, epochs_before=2), epochs=5, optimizer=opt, scheduler=scheduler,
+            progress=False, log=None, device="cpu")
+    assert ht.last_history["epoch"] == [1, 2]
+    assert len(ht.last_history["train_loss"]) == 2
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.25)  # not stepped for the interrupted third epoch
+    message = printed()
+    assert "interrupted in epoch 3" in message and "last_history" in message
+
+
+def test_evaluate_restores_the_mode_when_it_raises(data):
+    x, y = data
+    model = fixed_model().train()
+    loader = DataLoader(TensorDataset(torch.zeros(4, 5), y[:4]), batch_size=2)  # wrong width
+    with pytest.raises(RuntimeError):
+        evaluate(model, loader, CE, "cpu")
+    assert model.training
+    model.eval()
+    with pytest.raises(ValueError, match="no images"):
+        evaluate(model, DataLoader(TensorDataset(torch.zeros(0, 4), torch.zeros(0, dtype=torch.long))), CE, "cpu")
+    assert not model.training
