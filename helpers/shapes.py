@@ -1,44 +1,132 @@
 """Shape arithmetic for convolution and pooling layers, and a layer-by-layer shape trace.
 
-``conv_output_size`` and ``pool_output_size`` are introduced in chapter 2, ``trace_shapes`` in chapter 1.
-They compute exactly what ``nn.Conv*d`` and ``nn.MaxPool*d`` / ``nn.AvgPool*d`` compute, and raise
-``ValueError`` wherever PyTorch would refuse the layer or the input.
+``conv_output_size`` and ``pool_output_size`` are introduced in chapter 2 (pooling in chapter 3),
+``trace_shapes`` in chapter 1. They compute exactly what ``nn.Conv*d`` and ``nn.MaxPool*d`` /
+``nn.AvgPool*d`` compute, and refuse what PyTorch refuses: a wrong type is a ``TypeError``, a value
+PyTorch rejects a ``ValueError``, each naming the argument. Sizes are one int per spatial dimension
+(1 to 3 of them), or a single int for all of them.
+
+Chapter 2 also takes the arithmetic apart: :func:`coverage` counts how often each input value is read,
+:func:`output_size_report` puts the formula's working beside PyTorch's own answer
+(:func:`pytorch_output_size`), and ``padding='full'`` (``D*(F - 1)`` zeros on each side, which PyTorch
+does not name) is understood by these three.
 """
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from dataclasses import dataclass
 from typing import Sequence, Union
 
+import numpy as np
 import torch
 from torch import nn
 
 Size = Union[int, Sequence[int]]
+Padding = Union[int, Sequence[int], str]
 
 
-def _per_dim(name: str, value: Size, ndim: int) -> tuple[int, ...]:
-    if isinstance(value, bool):
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _ndim(size: Size) -> int:
+    """How many spatial dimensions ``size`` describes: 1 for an int, else its number of entries (1 to 3)."""
+    if _is_int(size):
+        return 1
+    if not isinstance(size, (tuple, list)) or not all(_is_int(w) for w in size):
+        raise TypeError(f"size must be an int or a tuple of ints, got {size!r}")
+    if not 1 <= len(size) <= 3:
+        raise ValueError(f"size must be an int or 1 to 3 ints (PyTorch's layers are 1D, 2D or 3D), "
+                         f"got {size!r}")
+    return len(size)
+
+
+def _per_dim(name: str, value: Size, ndim: int, least: int = 1) -> tuple[int, ...]:
+    """``value`` as ``ndim`` ints, each at least ``least``; an error naming ``name`` otherwise."""
+    if _is_int(value):
+        values = (int(value),) * ndim
+    elif isinstance(value, (tuple, list)) and all(_is_int(v) for v in value):
+        values = tuple(int(v) for v in value)
+        if len(values) != ndim:
+            raise ValueError(f"{name} must be an int or {ndim} int(s), one per dimension of the input, "
+                             f"got {value!r}")
+    else:
         raise TypeError(f"{name} must be an int or a tuple of ints, got {value!r}")
-    if isinstance(value, int):
-        return (value,) * ndim
-    values = tuple(value)
-    if len(values) != ndim or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise ValueError(f"{name} must be an int or {ndim} ints (one per dimension), got {value!r}")
+    if min(values) < least:
+        raise ValueError(f"{name} must be {'positive' if least else 'non-negative'}, got {value!r}")
     return values
 
 
-def _ndim(*values: Size | str | None) -> int:
-    lengths = {len(tuple(v)) for v in values if v is not None and not isinstance(v, (int, str))}
-    if len(lengths) > 1:
-        raise ValueError(f"per-dimension arguments disagree on the number of dimensions: {values}")
-    return lengths.pop() if lengths else 1
+def _result(values: Sequence[int], size: Size) -> Size:
+    """Ints in, an int out; tuples in, a tuple out."""
+    return values[0] if _is_int(size) else tuple(values)
 
 
-def _result(values: list[int], size: Size) -> Size:
-    return values[0] if isinstance(size, int) else tuple(values)
+@dataclass(frozen=True)
+class _Axis:
+    """One spatial dimension of a convolution: input length, kernel taps, stride, dilation and the
+    zeros on each side."""
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    left: int
+    right: int
+
+    @property
+    def span(self) -> int:
+        return self.dilation * (self.kernel - 1) + 1  # cells from a window's first tap to its last
+
+    @property
+    def padded(self) -> int:
+        return self.left + self.size + self.right
+
+    @property
+    def windows(self) -> int:
+        return max(0, (self.padded - self.span) // self.stride + 1)
+
+    def taps(self, j: int) -> list[int]:
+        """The cells of the padded input that window ``j`` reads."""
+        return [j * self.stride + t * self.dilation for t in range(self.kernel)]
+
+    def count(self) -> np.ndarray:
+        """How many taps read each input value."""
+        count = np.zeros(self.size, dtype=int)
+        for j in range(self.windows):
+            for q in self.taps(j):
+                if self.left <= q < self.left + self.size:
+                    count[q - self.left] += 1
+        return count
 
 
-def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Size | str = 0,
+def _axes(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+          dilation: Size = 1) -> list[_Axis]:
+    """One :class:`_Axis` per dimension. Checks types and signs only: a kernel that does not fit, or
+    ``'same'`` with a stride, gives axes with no windows or uneven padding, for drawing."""
+    ndim = _ndim(size)
+    sizes = _per_dim("size", size, ndim)
+    kernels = _per_dim("kernel_size", kernel_size, ndim)
+    strides = _per_dim("stride", stride, ndim)
+    dilations = _per_dim("dilation", dilation, ndim)
+    totals = [d * (k - 1) for k, d in zip(kernels, dilations)]  # zeros that make a window fit everywhere
+    if padding == "same":  # PyTorch puts the odd zero of an odd total on the right (bottom)
+        pads = [(t // 2, t - t // 2) for t in totals]
+    elif padding == "full":
+        pads = [(t, t) for t in totals]
+    elif padding == "valid":
+        pads = [(0, 0)] * ndim
+    elif isinstance(padding, str):
+        raise ValueError(f"padding must be an int, a tuple of ints, 'valid', 'same' or 'full', "
+                         f"got {padding!r}")
+    else:
+        pads = [(p, p) for p in _per_dim("padding", padding, ndim, least=0)]
+    return [_Axis(w, k, s, d, left, right)
+            for w, k, s, d, (left, right) in zip(sizes, kernels, strides, dilations, pads)]
+
+
+def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
                      dilation: Size = 1) -> Size:
     """Output length of a convolution along each spatial dimension (chapter 2).
 
@@ -51,40 +139,18 @@ def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: S
     >>> conv_output_size((7, 7), 3, stride=2, padding=1)
     (4, 4)
     """
-    ndim = _ndim(size, kernel_size, stride, padding, dilation)
-    sizes = _per_dim("size", size, ndim)
-    kernels = _per_dim("kernel_size", kernel_size, ndim)
-    strides = _per_dim("stride", stride, ndim)
-    dilations = _per_dim("dilation", dilation, ndim)
-    if any(w < 1 for w in sizes):
-        raise ValueError(f"input size must be positive, got {size!r}")
-    if any(k < 1 for k in kernels):
-        raise ValueError(f"kernel_size must be positive, got {kernel_size!r}")
-    if any(s < 1 for s in strides):
-        raise ValueError(f"non-positive stride is not supported, got stride={stride!r}")
-    if any(d < 1 for d in dilations):
-        raise ValueError(f"dilation must be positive, got {dilation!r}")
-    if isinstance(padding, str):
-        if padding not in ("valid", "same"):
-            raise ValueError(f"padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
-        if padding == "same":
-            if any(s != 1 for s in strides):
-                raise ValueError("padding='same' is not supported for strided convolutions (stride must be 1)")
-            return size if isinstance(size, int) else tuple(sizes)
-        pads = (0,) * ndim
-    else:
-        pads = _per_dim("padding", padding, ndim)
-        if any(p < 0 for p in pads):
-            raise ValueError(f"negative padding is not supported, got padding={padding!r}")
-    out = []
-    for w, k, s, p, d in zip(sizes, kernels, strides, pads, dilations):
-        span = d * (k - 1) + 1  # how far one window reaches
-        if w + 2 * p < span:
+    if isinstance(padding, str) and padding not in ("valid", "same"):
+        raise ValueError(f"padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
+    axes = _axes(size, kernel_size, stride, padding, dilation)
+    if padding == "same" and any(a.stride != 1 for a in axes):
+        raise ValueError(f"padding='same' needs stride 1 (PyTorch refuses it for strided convolutions), "
+                         f"got stride={stride!r}")
+    for a in axes:
+        if a.padded < a.span:
             raise ValueError(
-                f"the kernel does not fit: padded input size {w + 2 * p} is smaller than the kernel's span "
-                f"{span} (kernel_size={k}, dilation={d}); PyTorch refuses this layer")
-        out.append((w + 2 * p - span) // s + 1)
-    return _result(out, size)
+                f"the kernel does not fit: padded input size {a.padded} is smaller than the kernel's span "
+                f"{a.span} (kernel_size={a.kernel}, dilation={a.dilation}); PyTorch refuses this layer")
+    return _result([a.windows for a in axes], size)
 
 
 def pool_output_size(size: Size, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
@@ -93,41 +159,34 @@ def pool_output_size(size: Size, kernel_size: Size, stride: Size | None = None, 
 
     ``o = floor((W + 2P - D*(F - 1) - 1) / S) + 1``, or with ``ceil`` when ``ceil_mode=True``; in ceil mode
     a last window that would start beyond the input and its left padding is dropped, as PyTorch does.
-    ``stride`` defaults to ``kernel_size``; padding may be at most half the (dilated) kernel.
+    ``stride`` defaults to ``kernel_size``. As in PyTorch, ``padding`` may be at most half of
+    ``kernel_size``, whatever the dilation. Average pooling has no dilation: leave it at 1.
 
     >>> pool_output_size(28, 2)
     14
     >>> pool_output_size(5, 2, ceil_mode=True)
     3
     """
-    ndim = _ndim(size, kernel_size, stride, padding, dilation)
+    ndim = _ndim(size)
     sizes = _per_dim("size", size, ndim)
     kernels = _per_dim("kernel_size", kernel_size, ndim)
     strides = kernels if stride is None else _per_dim("stride", stride, ndim)
-    pads = _per_dim("padding", padding, ndim)
+    pads = _per_dim("padding", padding, ndim, least=0)
     dilations = _per_dim("dilation", dilation, ndim)
-    if any(w < 1 for w in sizes):
-        raise ValueError(f"input size must be positive, got {size!r}")
-    if any(k < 1 for k in kernels):
-        raise ValueError(f"kernel_size should be greater than zero, got {kernel_size!r}")
-    if any(s < 1 for s in strides):
-        raise ValueError(f"stride should be greater than zero, got {stride!r}")
-    if any(d < 1 for d in dilations):
-        raise ValueError(f"dilation should be greater than zero, got {dilation!r}")
-    if any(p < 0 for p in pads):
-        raise ValueError(f"padding must be non-negative, got {padding!r}")
+    if not isinstance(ceil_mode, bool):
+        raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
     out = []
     for w, k, s, p, d in zip(sizes, kernels, strides, pads, dilations):
+        if p > k // 2:
+            raise ValueError(f"padding must be at most half of kernel_size (PyTorch's rule, whatever the "
+                             f"dilation), got padding={p} for kernel_size={k}")
         span = d * (k - 1) + 1
-        if 2 * p > span:
-            raise ValueError(f"pad should be at most half of effective kernel size, but got pad={p}, "
-                             f"kernel_size={k} and dilation={d}")
         o = (w + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
         if ceil_mode and (o - 1) * s >= w + p:
             o -= 1  # the last window must start inside the input (or its left padding)
         if o < 1:
-            raise ValueError(f"output size is too small: input {w} with padding {p} gives {o} for "
-                             f"kernel_size={k}, stride={s}, dilation={d}")
+            raise ValueError(f"the window does not fit: size {w} with padding {p} gives {o} outputs for "
+                             f"kernel_size={k}, stride={s}, dilation={d}; PyTorch refuses this layer")
         out.append(o)
     return _result(out, size)
 
@@ -135,17 +194,98 @@ def pool_output_size(size: Size, kernel_size: Size, stride: Size | None = None, 
 def same_padding(kernel_size: int, dilation: int = 1) -> int:
     """The padding P that keeps a stride-1 convolution's output as large as its input (chapter 2).
 
-    From ``W = W + 2P - D*(F - 1)`` follows ``P = D*(F - 1) / 2``: an integer only when ``D*(F - 1)`` is even
-    (odd kernels). For even kernels there is no symmetric answer; ``padding='same'`` then pads one
+    From ``W = W + 2P - D*(F - 1)`` follows ``P = D*(F - 1) / 2``: an integer only when ``D*(F - 1)`` is
+    even (odd kernels). For even kernels there is no symmetric answer; ``padding='same'`` then pads one
     more zero on the right.
     """
-    if kernel_size < 1 or dilation < 1:
-        raise ValueError(f"kernel_size and dilation must be positive, got {kernel_size}, {dilation}")
-    total = dilation * (kernel_size - 1)
+    (kernel,), (dil,) = _per_dim("kernel_size", kernel_size, 1), _per_dim("dilation", dilation, 1)
+    total = dil * (kernel - 1)
     if total % 2:
-        raise ValueError(f"no symmetric padding keeps the size for kernel_size={kernel_size}, dilation={dilation}: "
-                         f"the total padding needed, {total}, is odd (use padding='same', which pads unevenly)")
+        raise ValueError(f"no symmetric padding keeps the size for kernel_size={kernel_size}, "
+                         f"dilation={dilation}: the total padding needed, {total}, is odd (use "
+                         f"padding='same', which pads unevenly)")
     return total // 2
+
+
+def _torch_padding(size: Size, kernel_size: Size, padding: Padding, dilation: Size) -> Padding:
+    """``padding`` as PyTorch takes it: ``'full'`` becomes ``D*(F - 1)`` per dimension."""
+    if padding != "full":
+        return padding
+    return _result([a.left for a in _axes(size, kernel_size, 1, padding, dilation)], size)
+
+
+def pytorch_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+                        dilation: Size = 1) -> Size:
+    """The output size PyTorch's own ``nn.Conv1d`` / ``nn.Conv2d`` / ``nn.Conv3d`` gives (chapter 2).
+
+    Builds the layer (one channel in and out) and runs a zero input of ``size`` through it, so parameters
+    PyTorch refuses raise PyTorch's own error. The global random state is left untouched.
+    """
+    sizes = (size,) if _is_int(size) else tuple(size)
+    layer_class = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[_ndim(size) - 1]
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. 'same' with an even kernel warns that it copies the input
+        layer = layer_class(1, 1, kernel_size, stride=stride, dilation=dilation, bias=False,
+                            padding=_torch_padding(size, kernel_size, padding, dilation))
+        with torch.no_grad():
+            shape = tuple(layer(torch.zeros(1, 1, *sizes)).shape[2:])
+    return _result(shape, size)
+
+
+def pytorch_refusal(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+                    dilation: Size = 1) -> str | None:
+    """PyTorch's error for these parameters as ``'Type: first line'``, or None where it accepts them
+    (chapter 2)."""
+    try:
+        pytorch_output_size(size, kernel_size, stride, padding, dilation)
+    except (ValueError, TypeError, RuntimeError) as err:
+        return f"{type(err).__name__}: {str(err).splitlines()[0]}"
+    return None
+
+
+def coverage(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+             dilation: Size = 1) -> np.ndarray:
+    """How many kernel taps read each input value, shaped like the input (chapter 2).
+
+    0 marks values no window reaches (the stride does not divide, or dilation steps over them). With a
+    kernel of ones, this is the gradient of the output's sum with respect to the input.
+    """
+    counts = [axis.count() for axis in _axes(size, kernel_size, stride, padding, dilation)]
+    result = counts[0]
+    for count in counts[1:]:  # the windows form a grid, so the counts multiply
+        result = np.multiply.outer(result, count)
+    return result
+
+
+def _formula_line(axis: _Axis) -> str:
+    pads = f"2·{axis.left}" if axis.left == axis.right else f"{axis.left} + {axis.right}"
+    return (f"⌊({axis.size} + {pads} − {axis.dilation}·({axis.kernel} − 1) − 1)/{axis.stride}⌋ + 1"
+            f" = ⌊{axis.padded - axis.span}/{axis.stride}⌋ + 1 = {axis.windows}")
+
+
+def output_size_report(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+                       dilation: Size = 1) -> str:
+    """The output size by the formula, with its arithmetic, and by PyTorch, as text (chapter 2).
+
+    Where PyTorch refuses the parameters the report says so and gives both errors: PyTorch's and the
+    one of :func:`conv_output_size`.
+    """
+    refusal = pytorch_refusal(size, kernel_size, stride, padding, dilation)
+    if refusal is not None:
+        try:
+            conv_output_size(size, kernel_size, stride, _torch_padding(size, kernel_size, padding, dilation),
+                             dilation)
+            ours = "conv_output_size: no error"
+        except (ValueError, TypeError) as err:
+            ours = f"conv_output_size: {type(err).__name__}: {err}"
+        return f"PyTorch refuses these parameters.\nPyTorch: {refusal}\n{ours}"
+    axes = _axes(size, kernel_size, stride, padding, dilation)
+    by_formula = _result([a.windows for a in axes], size)
+    by_torch = pytorch_output_size(size, kernel_size, stride, padding, dilation)
+    names = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}[len(axes)]
+    lines = [f"{name}: {_formula_line(axis)}" for name, axis in zip(names, axes)]
+    lines.append(f"PyTorch: {by_torch} ({'agrees' if by_torch == by_formula else 'DISAGREES'})")
+    return "\n".join(lines)
 
 
 @dataclass

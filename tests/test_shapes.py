@@ -1,92 +1,28 @@
-"""helpers.shapes agrees with PyTorch's layers, and refuses what PyTorch refuses."""
+"""helpers.shapes: what its refusals say, the arithmetic chapter 2 takes apart (coverage, the report,
+PyTorch's own answer), same padding and shape traces. The comparison with PyTorch over grids of settings
+is in test_shapes_pytorch.py."""
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from helpers.shapes import (conv_output_size, count_parameters, pool_output_size, same_padding,
+from helpers.shapes import (conv_output_size, count_parameters, coverage, output_size_report,
+                            pool_output_size, pytorch_output_size, pytorch_refusal, same_padding,
                             trace_shapes)
 
-
-@pytest.mark.parametrize("size,kernel,stride,padding,dilation", [
-    (size, k, s, p, d)
-    for size, k, s, p, d in itertools.product([1, 5, 7, 10, 28, 32], [1, 2, 3, 5], [1, 2, 3], [0, 1, 2], [1, 2])
-    if size + 2 * p >= d * (k - 1) + 1
-])
-def test_conv_output_size_matches_conv1d(size, kernel, stride, padding, dilation):
-    layer = nn.Conv1d(1, 1, kernel, stride=stride, padding=padding, dilation=dilation)
-    expected = layer(torch.zeros(1, 1, size)).shape[-1]
-    assert conv_output_size(size, kernel, stride, padding, dilation) == expected
-
-
-@pytest.mark.parametrize("size,kernel,stride,padding,dilation", [
-    ((28, 20), (5, 3), (1, 2), (0, 1), (1, 2)),
-    ((7, 9), (3, 1), 2, (1, 0), 1),
-    ((32, 32), 3, 1, "same", 1),
-    ((32, 17), (4, 2), 1, "same", (2, 1)),
-    ((10, 6), 3, 2, "valid", 1),
-])
-def test_conv_output_size_matches_conv2d_with_tuples_and_strings(size, kernel, stride, padding, dilation):
-    layer = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, dilation=dilation)
-    expected = tuple(layer(torch.zeros(1, 1, *size)).shape[-2:])
-    assert conv_output_size(size, kernel, stride, padding, dilation) == expected
+# (size, kernel, stride, padding, dilation): every combination of small values, accepted or refused
+GRID_1D = list(itertools.product(range(1, 8), range(1, 5), range(1, 4), range(0, 3), range(1, 3)))
 
 
 def test_ints_in_int_out_tuples_in_tuple_out():
     assert conv_output_size(32, 5) == 28
     assert conv_output_size((32, 32), 5) == (28, 28)
+    assert conv_output_size((9,), 3) == (7,)
     assert pool_output_size((28, 28), 2) == (14, 14)
-
-
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(size=3, kernel_size=5), "does not fit"),
-    (dict(size=5, kernel_size=3, dilation=2, padding=0), None),  # span 5 fits exactly: no error
-    (dict(size=4, kernel_size=3, dilation=2), "does not fit"),
-    (dict(size=10, kernel_size=0), "kernel_size"),
-    (dict(size=10, kernel_size=3, stride=0), "stride"),
-    (dict(size=10, kernel_size=3, padding=-1), "negative padding"),
-    (dict(size=10, kernel_size=3, dilation=0), "dilation"),
-    (dict(size=10, kernel_size=3, stride=2, padding="same"), "strided"),
-    (dict(size=10, kernel_size=3, padding="full"), "padding must be"),
-    (dict(size=(10, 10), kernel_size=(3, 3, 3)), "disagree"),
-    (dict(size=0, kernel_size=1), "positive"),
-])
-def test_conv_output_size_refuses_what_pytorch_refuses(kwargs, message):
-    size = kwargs["size"]
-    layer_kwargs = {k: v for k, v in kwargs.items() if k != "size"}
-    shape = (1, 1, size) if isinstance(size, int) else (1, 1, *size)
-    conv = nn.Conv1d if isinstance(size, int) else nn.Conv2d
-    if message is None:
-        assert conv_output_size(**kwargs) == conv(1, 1, **layer_kwargs)(torch.zeros(shape)).shape[-1]
-        return
-    with pytest.raises(ValueError, match=message):
-        conv_output_size(**kwargs)
-    with pytest.raises((ValueError, RuntimeError)):  # PyTorch refuses the layer or the input too
-        conv(1, 1, **layer_kwargs)(torch.zeros(shape))
-
-
-@pytest.mark.parametrize("size,kernel,stride,padding,dilation,ceil_mode", [
-    (size, k, s, p, d, c)
-    for size, k, s, p, d, c in itertools.product([2, 5, 6, 7, 13, 28], [1, 2, 3], [None, 1, 2, 3], [0, 1],
-                                                 [1, 2], [False, True])
-    if 2 * p <= d * (k - 1) + 1 and size + 2 * p >= d * (k - 1) + 1
-])
-def test_pool_output_size_matches_maxpool(size, kernel, stride, padding, dilation, ceil_mode):
-    layer = nn.MaxPool1d(kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
-    expected = layer(torch.zeros(1, 1, size)).shape[-1]
-    assert pool_output_size(size, kernel, stride, padding, dilation, ceil_mode) == expected
-
-
-@pytest.mark.parametrize("size,kernel,stride,padding,ceil_mode", [
-    (size, k, s, p, c) for size, k, s, p, c in itertools.product([3, 5, 8, 13], [2, 3], [1, 2, 3], [0, 1], [False, True])
-    if 2 * p <= k
-])
-def test_pool_output_size_matches_avgpool2d(size, kernel, stride, padding, ceil_mode):
-    layer = nn.AvgPool2d(kernel, stride=stride, padding=padding, ceil_mode=ceil_mode)
-    expected = tuple(layer(torch.zeros(1, 1, size, size)).shape[-2:])
-    assert pool_output_size((size, size), kernel, stride, padding, 1, ceil_mode) == expected
 
 
 def test_ceil_mode_drops_a_window_that_would_start_in_the_padding():
@@ -95,19 +31,25 @@ def test_ceil_mode_drops_a_window_that_would_start_in_the_padding():
     assert nn.MaxPool1d(2, 2, padding=1, ceil_mode=True)(torch.zeros(1, 1, 5)).shape[-1] == 3
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(size=5, kernel_size=2, padding=2), "at most half"),
-    (dict(size=5, kernel_size=0), "kernel_size"),
-    (dict(size=5, kernel_size=2, stride=0), "stride"),
-    (dict(size=1, kernel_size=3), "too small"),
-    (dict(size=5, kernel_size=2, padding=-1), "non-negative"),
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(size=3, kernel_size=5), "the kernel does not fit"),
+    (dict(size=10, kernel_size=3, stride=2, padding="same"), "padding='same' needs stride 1"),
+    (dict(size=10, kernel_size=3, padding="full"), "padding must be an int, a tuple of ints, 'valid' or"),
+    (dict(size=(10, 10), kernel_size=(3, 3, 3)), r"kernel_size must be an int or 2 int\(s\)"),
 ])
-def test_pool_output_size_refuses_what_pytorch_refuses(kwargs, message):
+def test_conv_refusals_say_why(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        conv_output_size(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(size=5, kernel_size=2, padding=2), "padding must be at most half of kernel_size"),
+    (dict(size=1, kernel_size=3), "the window does not fit"),
+    (dict(size=5, kernel_size=2, padding=-1), "padding must be non-negative"),
+])
+def test_pool_refusals_say_why(kwargs, message):
     with pytest.raises(ValueError, match=message):
         pool_output_size(**kwargs)
-    layer_kwargs = {k: v for k, v in kwargs.items() if k != "size"}
-    with pytest.raises((ValueError, RuntimeError)):
-        nn.MaxPool1d(**layer_kwargs)(torch.zeros(1, 1, kwargs["size"]))
 
 
 @pytest.mark.parametrize("kernel,dilation", [(1, 1), (3, 1), (5, 1), (3, 2), (7, 3)])
@@ -117,9 +59,13 @@ def test_same_padding_keeps_the_size(kernel, dilation):
     assert layer(torch.zeros(1, 1, 11)).shape[-1] == 11
 
 
-def test_same_padding_refuses_even_kernels():
+def test_same_padding_refuses_even_kernels_and_bad_types():
     with pytest.raises(ValueError, match="odd"):
         same_padding(4)
+    with pytest.raises(TypeError, match="kernel_size"):
+        same_padding(3.0)
+    with pytest.raises(ValueError, match="dilation"):
+        same_padding(3, 0)
 
 
 def test_trace_shapes_lenet_reaches_16x4x4(capsys):
@@ -162,3 +108,92 @@ def test_count_parameters_after_freezing():
     for p in net[0].parameters():
         p.requires_grad_(False)
     assert count_parameters(net) == (8 * 4 + 4, 3 * 3 * 3 * 8 + 8 + 8 * 4 + 4)
+
+
+def test_formula_and_pytorch_agree_or_refuse_together():
+    for case in GRID_1D:
+        try:
+            expected = conv_output_size(*case)
+        except ValueError:
+            assert pytorch_refusal(*case) is not None, case
+        else:
+            assert pytorch_output_size(*case) == expected, case
+
+
+@pytest.mark.parametrize("args, expected", [
+    (((7, 7), 3, 2, 1, 1), (4, 4)),
+    (((3, 10), (3, 2), 1, 0, 1), (1, 9)),
+    (((6, 8), (3, 2), (2, 1), (1, 0), 1), (3, 7)),
+    (((9, 9), 3, 1, 0, 2), (5, 5)),
+    (((5, 6), (2, 4), 1, "same", (2, 1)), (5, 6)),
+    ((10, 3, 1, "valid", 1), 8),
+    ((10, 3, 1, "full", 2), 14),  # full padding: W + D(F - 1)
+])
+def test_pytorch_output_size_handles_tuples_and_padding_words(args, expected):
+    assert pytorch_output_size(*args) == expected
+
+
+def test_pytorch_output_size_leaves_the_random_state_alone():
+    torch.manual_seed(0)
+    before = torch.rand(3)
+    torch.manual_seed(0)
+    pytorch_output_size((8, 8), 3)
+    assert torch.equal(torch.rand(3), before)
+
+
+@pytest.mark.parametrize("args, error", [
+    ((4, 5), "RuntimeError: Calculated padded input size"),
+    ((7, 3, 2, "same"), "ValueError: padding='same' is not supported for strided convolutions"),
+    (((4, 4), 3, 1, 0, 2), "Kernel size can't be greater than actual input size"),
+])
+def test_refusals_are_pytorchs_own_errors(args, error):
+    assert error in pytorch_refusal(*args)
+
+
+def test_pytorch_accepts_what_it_accepts():
+    assert pytorch_refusal(8, 3, 3) is None
+
+
+def test_coverage_marks_values_no_window_reads():
+    assert coverage(8, 3, stride=3).tolist() == [1, 1, 1, 1, 1, 1, 0, 0]  # the floor drops 6 and 7
+    assert coverage(9, 3, stride=2, dilation=2).tolist() == [1, 0, 2, 0, 3, 0, 2, 0, 1]  # odd ones skipped
+    assert coverage(5, 3, padding="full").tolist() == [3] * 5  # full padding: every tap reads every value
+    assert coverage(6, 4, padding="same").tolist() == [2, 3, 4, 4, 4, 3]  # one zero left, two right
+
+
+def test_coverage_is_the_gradient_of_a_kernel_of_ones():
+    for size, kernel, stride, padding, dilation in GRID_1D[::3]:
+        if size + 2 * padding < dilation * (kernel - 1) + 1:
+            continue  # refused: the kernel does not fit
+        x = torch.zeros(1, 1, size, requires_grad=True)
+        F.conv1d(x, torch.ones(1, 1, kernel), stride=stride, padding=padding, dilation=dilation).sum().backward()
+        assert x.grad[0, 0].long().tolist() == coverage(size, kernel, stride, padding, dilation).tolist()
+
+
+@pytest.mark.parametrize("size, kernel, stride, padding, dilation", [
+    ((7, 7), 3, 2, 1, 1), ((6, 8), (3, 2), (2, 1), (1, 0), 1), ((9, 7), 3, 2, 0, 2), ((6, 6), 4, 1, "same", 1)])
+def test_coverage_in_2d_is_the_gradient_too(size, kernel, stride, padding, dilation):
+    x = torch.zeros(1, 1, *size, requires_grad=True)
+    k = (kernel, kernel) if isinstance(kernel, int) else kernel
+    F.conv2d(x, torch.ones(1, 1, *k), stride=stride, padding=padding, dilation=dilation).sum().backward()
+    assert np.array_equal(x.grad[0, 0].long().numpy(), coverage(size, kernel, stride, padding, dilation))
+
+
+def test_report_shows_the_arithmetic_and_pytorchs_answer():
+    assert output_size_report(8, 3, stride=3) == (
+        "length: ⌊(8 + 2·0 − 1·(3 − 1) − 1)/3⌋ + 1 = ⌊5/3⌋ + 1 = 2\nPyTorch: 2 (agrees)")
+    report = output_size_report((6, 8), (3, 2), (2, 1), (1, 0)).splitlines()
+    assert report == ["height: ⌊(6 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1 = ⌊5/2⌋ + 1 = 3",
+                      "width: ⌊(8 + 2·0 − 1·(2 − 1) − 1)/1⌋ + 1 = ⌊6/1⌋ + 1 = 7",
+                      "PyTorch: (3, 7) (agrees)"]
+    assert output_size_report(6, 4, padding="same").startswith("length: ⌊(6 + 1 + 2 − ")  # uneven zeros
+
+
+def test_report_gives_both_errors_where_pytorch_refuses():
+    lines = output_size_report(4, 5).splitlines()
+    assert lines[0] == "PyTorch refuses these parameters."
+    assert lines[1].startswith("PyTorch: RuntimeError:")
+    assert lines[2].startswith("conv_output_size: ValueError: the kernel does not fit")
+    lines = output_size_report(7, 3, stride=2, padding="same").splitlines()
+    assert lines[1] == "PyTorch: ValueError: padding='same' is not supported for strided convolutions"
+    assert lines[2].startswith("conv_output_size: ValueError: padding='same' needs stride 1")

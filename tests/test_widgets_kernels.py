@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
+from helpers.kernels import KERNELS, apply_kernel, as_kernel
 from helpers.widgets import kernel_explorer
-from helpers.widgets.kernels import (KERNELS, CUSTOM, apply_kernel, as_kernel, build_kernel_explorer,
-                                     kernel_figure)
+from helpers.widgets.kernels import CUSTOM, build_kernel_explorer, kernel_figure
 
 RAMP = torch.arange(5.0).repeat(4, 1)  # [4, 5]: every row is 0 1 2 3 4, brightness grows to the right
 PNG_MAGIC = b"\x89PNG"

@@ -1,4 +1,5 @@
-"""The output-size explorer of chapter 2 (helpers.widgets.output_size): its computations, drawing and controls."""
+"""The output-size explorer of chapter 2 (helpers.widgets.output_size): its drawing and controls. The
+arithmetic it shows is tested in test_shapes.py."""
 
 import itertools
 
@@ -8,102 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers.shapes import conv_output_size
-from helpers.widgets.output_size import (OutputSizeExplorer, coverage, draw_windows, output_size_report,
-                                         pytorch_output_size, pytorch_refusal)
+from helpers.widgets.output_size import OutputSizeExplorer, draw_windows
 
 PNG_MAGIC = b"\x89PNG"
-# (size, kernel, stride, padding, dilation): every combination of small values, accepted or refused
-GRID_1D = list(itertools.product(range(1, 8), range(1, 5), range(1, 4), range(0, 3), range(1, 3)))
-
-
-def test_formula_and_pytorch_agree_or_refuse_together():
-    for case in GRID_1D:
-        try:
-            expected = conv_output_size(*case)
-        except ValueError:
-            assert pytorch_refusal(*case) is not None, case
-        else:
-            assert pytorch_output_size(*case) == expected, case
-
-
-@pytest.mark.parametrize("args, expected", [
-    (((7, 7), 3, 2, 1, 1), (4, 4)),
-    (((3, 10), (3, 2), 1, 0, 1), (1, 9)),
-    (((6, 8), (3, 2), (2, 1), (1, 0), 1), (3, 7)),
-    (((9, 9), 3, 1, 0, 2), (5, 5)),
-    (((5, 6), (2, 4), 1, "same", (2, 1)), (5, 6)),
-    ((10, 3, 1, "valid", 1), 8),
-    ((10, 3, 1, "full", 2), 14),  # full padding: W + D(F - 1)
-])
-def test_pytorch_output_size_handles_tuples_and_padding_words(args, expected):
-    assert pytorch_output_size(*args) == expected
-
-
-def test_pytorch_output_size_leaves_the_random_state_alone():
-    torch.manual_seed(0)
-    before = torch.rand(3)
-    torch.manual_seed(0)
-    pytorch_output_size((8, 8), 3)
-    assert torch.equal(torch.rand(3), before)
-
-
-@pytest.mark.parametrize("args, error", [
-    ((4, 5), "RuntimeError: Calculated padded input size"),
-    ((7, 3, 2, "same"), "ValueError: padding='same' is not supported for strided convolutions"),
-    (((4, 4), 3, 1, 0, 2), "Kernel size can't be greater than actual input size"),
-])
-def test_refusals_are_pytorchs_own_errors(args, error):
-    assert error in pytorch_refusal(*args)
-
-
-def test_pytorch_accepts_what_it_accepts():
-    assert pytorch_refusal(8, 3, 3) is None
-
-
-def test_coverage_marks_values_no_window_reads():
-    assert coverage(8, 3, stride=3).tolist() == [1, 1, 1, 1, 1, 1, 0, 0]  # the floor drops 6 and 7
-    assert coverage(9, 3, stride=2, dilation=2).tolist() == [1, 0, 2, 0, 3, 0, 2, 0, 1]  # odd ones skipped
-    assert coverage(5, 3, padding="full").tolist() == [3] * 5  # full padding: every tap reads every value
-    assert coverage(6, 4, padding="same").tolist() == [2, 3, 4, 4, 4, 3]  # one zero left, two right
-
-
-def test_coverage_is_the_gradient_of_a_kernel_of_ones():
-    for size, kernel, stride, padding, dilation in GRID_1D[::3]:
-        if size + 2 * padding < dilation * (kernel - 1) + 1:
-            continue  # refused: the kernel does not fit
-        x = torch.zeros(1, 1, size, requires_grad=True)
-        F.conv1d(x, torch.ones(1, 1, kernel), stride=stride, padding=padding, dilation=dilation).sum().backward()
-        assert x.grad[0, 0].long().tolist() == coverage(size, kernel, stride, padding, dilation).tolist()
-
-
-@pytest.mark.parametrize("size, kernel, stride, padding, dilation", [
-    ((7, 7), 3, 2, 1, 1), ((6, 8), (3, 2), (2, 1), (1, 0), 1), ((9, 7), 3, 2, 0, 2), ((6, 6), 4, 1, "same", 1)])
-def test_coverage_in_2d_is_the_gradient_too(size, kernel, stride, padding, dilation):
-    x = torch.zeros(1, 1, *size, requires_grad=True)
-    k = (kernel, kernel) if isinstance(kernel, int) else kernel
-    F.conv2d(x, torch.ones(1, 1, *k), stride=stride, padding=padding, dilation=dilation).sum().backward()
-    assert np.array_equal(x.grad[0, 0].long().numpy(), coverage(size, kernel, stride, padding, dilation))
-
-
-def test_report_shows_the_arithmetic_and_pytorchs_answer():
-    assert output_size_report(8, 3, stride=3) == (
-        "length: ⌊(8 + 2·0 − 1·(3 − 1) − 1)/3⌋ + 1 = ⌊5/3⌋ + 1 = 2\nPyTorch: 2 (agrees)")
-    report = output_size_report((6, 8), (3, 2), (2, 1), (1, 0)).splitlines()
-    assert report == ["height: ⌊(6 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1 = ⌊5/2⌋ + 1 = 3",
-                      "width: ⌊(8 + 2·0 − 1·(2 − 1) − 1)/1⌋ + 1 = ⌊6/1⌋ + 1 = 7",
-                      "PyTorch: (3, 7) (agrees)"]
-    assert output_size_report(6, 4, padding="same").startswith("length: ⌊(6 + 1 + 2 − ")  # uneven zeros
-
-
-def test_report_gives_both_errors_where_pytorch_refuses():
-    lines = output_size_report(4, 5).splitlines()
-    assert lines[0] == "PyTorch refuses these parameters."
-    assert lines[1].startswith("PyTorch: RuntimeError:")
-    assert lines[2].startswith("conv_output_size: ValueError: the kernel does not fit")
-    lines = output_size_report(7, 3, stride=2, padding="same").splitlines()
-    assert lines[1] == "PyTorch: ValueError: padding='same' is not supported for strided convolutions"
-    assert lines[2].startswith("conv_output_size: ValueError: padding='same' is not supported")
 
 
 def _texts(fig):

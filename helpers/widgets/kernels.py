@@ -1,8 +1,8 @@
 """The kernel explorer of chapter 1: pick or edit a 3x3 kernel and see it applied to a photograph.
 
-``apply_kernel`` is the computation (a cross-correlation without padding, as ``nn.Conv2d`` does it),
-``kernel_figure`` draws kernel, photograph and result side by side, and ``kernel_explorer`` wraps both in
-ipywidgets controls, shown with :func:`helpers.widgets.show_explorer`.
+``kernel_figure`` draws kernel, photograph and result (:func:`helpers.kernels.apply_kernel`) side by
+side, and ``kernel_explorer`` wraps it in ipywidgets controls, shown with
+:func:`helpers.widgets.show_explorer`.
 """
 
 from __future__ import annotations
@@ -13,44 +13,10 @@ from typing import Sequence
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-import torch.nn.functional as F
 
-# Each preset is a 3x3 kernel, written the way it is applied: row by row, not flipped.
-KERNELS: dict[str, list[list[float]]] = {
-    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
-    "box blur": [[1 / 9] * 3, [1 / 9] * 3, [1 / 9] * 3],
-    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
-    "Sobel x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-    "Sobel y": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
-    "Laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
-}
+from ..kernels import KERNELS, apply_kernel, as_kernel
+
 CUSTOM = "custom"
-
-
-def as_kernel(kernel: str | Sequence[Sequence[float]] | torch.Tensor) -> torch.Tensor:
-    """A preset's name, nested lists or a tensor as a float32 tensor ``[3, 3]``."""
-    if isinstance(kernel, str):
-        if kernel not in KERNELS:
-            raise ValueError(f"unknown kernel {kernel!r}; the presets are {', '.join(KERNELS)}")
-        kernel = KERNELS[kernel]
-    k = torch.as_tensor(kernel, dtype=torch.float32)
-    if k.shape != (3, 3):
-        raise ValueError(f"expected a 3x3 kernel, got shape {list(k.shape)}")
-    return k
-
-
-def apply_kernel(image, kernel) -> torch.Tensor:
-    """Cross-correlate a grayscale ``image [H, W]`` with a 3x3 ``kernel`` (a preset's name or numbers),
-    without padding, as ``nn.Conv2d`` does: the result is ``[H - 2, W - 2]`` (chapter 1).
-
-    >>> apply_kernel(torch.arange(16.).reshape(4, 4), "identity")
-    tensor([[ 5.,  6.],
-            [ 9., 10.]])
-    """
-    x = torch.as_tensor(image, dtype=torch.float32)
-    if x.dim() != 2 or min(x.shape) < 3:
-        raise ValueError(f"expected a grayscale image [H, W] of at least 3x3, got shape {list(x.shape)}")
-    return F.conv2d(x[None, None], as_kernel(kernel)[None, None])[0, 0]
 
 
 def _display_range(kernel: torch.Tensor, result: torch.Tensor) -> tuple[float, float, str]:

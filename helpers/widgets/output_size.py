@@ -1,14 +1,13 @@
 """The output-size explorer of chapter 2: how many windows a convolution fits, and where each one lands.
 
 Ints describe a 1D convolution, pairs a 2D one (one number per dimension, as ``nn.Conv2d`` takes them).
-``padding`` is an int (or pair), ``'valid'``, ``'same'`` or ``'full'`` (``D*(F - 1)`` zeros on each side,
-which is handed to PyTorch as that int: PyTorch has no ``'full'``).
+``padding`` is an int (or pair), ``'valid'``, ``'same'`` or ``'full'``. The arithmetic is in
+:mod:`helpers.shapes` (:func:`~helpers.shapes.coverage`, :func:`~helpers.shapes.output_size_report`);
+this module only draws and interacts:
 
-- :func:`pytorch_output_size` asks PyTorch itself: it runs a zero input through the layer.
-- :func:`coverage` counts how often each input value is read; 0 marks values that no window reaches.
-- :func:`output_size_report` puts the formula's arithmetic beside PyTorch's answer, or both refusals.
 - :func:`draw_windows` draws the (padded) input and where every window lands on it.
-- :func:`output_size_explorer` puts sliders on all of this (after CNN Explainer's hyper-parameter view).
+- :func:`output_size_explorer` puts sliders on it and on the report (after CNN Explainer's
+  hyper-parameter view).
 """
 
 from __future__ import annotations
@@ -16,172 +15,19 @@ from __future__ import annotations
 import base64
 import html
 import textwrap
-import warnings
-from dataclasses import dataclass
-from typing import Sequence, Union
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from matplotlib.patches import Rectangle
-from torch import nn
 
-from ..shapes import _per_dim, conv_output_size
-
-Size = Union[int, Sequence[int]]
-Padding = Union[int, Sequence[int], str]
+from ..shapes import Padding, Size, _Axis, _axes, _ndim, output_size_report, pytorch_refusal
 
 PAD_COLOR, READ_COLOR, NEVER_READ_COLOR, WINDOW_COLOR = "#d9d9d9", "#c6dbef", "#f4a3a3", "#6baed6"
 FIRST_COLOR, LAST_COLOR, REFUSED_COLOR = "#e6550d", "#756bb1", "#cb181d"
 LEGEND = ("grey: zero padding · blue: input values some window reads · red: values no window reads · "
           "orange / purple: the first / last window")
 LEGEND_2D = " · numbers: how many taps read each value · dots: where each window starts"
-
-
-@dataclass(frozen=True)
-class _Axis:
-    """One spatial dimension: input length, kernel taps, stride, dilation and the zeros on each side."""
-    size: int
-    kernel: int
-    stride: int
-    dilation: int
-    left: int
-    right: int
-
-    @property
-    def span(self) -> int:
-        return self.dilation * (self.kernel - 1) + 1  # cells from a window's first tap to its last
-
-    @property
-    def padded(self) -> int:
-        return self.left + self.size + self.right
-
-    @property
-    def windows(self) -> int:
-        return max(0, (self.padded - self.span) // self.stride + 1)
-
-    def taps(self, j: int) -> list[int]:
-        """The cells of the padded input that window ``j`` reads."""
-        return [j * self.stride + t * self.dilation for t in range(self.kernel)]
-
-    def count(self) -> np.ndarray:
-        """How many taps read each input value."""
-        count = np.zeros(self.size, dtype=int)
-        for j in range(self.windows):
-            for q in self.taps(j):
-                if self.left <= q < self.left + self.size:
-                    count[q - self.left] += 1
-        return count
-
-
-def _ndim(size: Size) -> int:
-    """1 for an int size, else the number of its entries."""
-    return 1 if isinstance(size, int) else len(tuple(size))
-
-
-def _torch_padding(size: Size, kernel_size: Size, padding: Padding, dilation: Size):
-    """``padding`` as PyTorch takes it: ``'full'`` becomes ``D*(F - 1)`` per dimension."""
-    if padding != "full":
-        return padding
-    ndim = _ndim(size)
-    full = tuple(d * (k - 1) for k, d in zip(_per_dim("kernel_size", kernel_size, ndim),
-                                              _per_dim("dilation", dilation, ndim)))
-    return full[0] if isinstance(size, int) else full
-
-
-def _axes(size: Size, kernel_size: Size, stride: Size, padding: Padding, dilation: Size) -> list[_Axis]:
-    ndim = _ndim(size)
-    sizes, kernels = _per_dim("size", size, ndim), _per_dim("kernel_size", kernel_size, ndim)
-    strides, dilations = _per_dim("stride", stride, ndim), _per_dim("dilation", dilation, ndim)
-    if min(sizes + kernels + strides + dilations) < 1:
-        raise ValueError("size, kernel_size, stride and dilation must be positive")
-    padding = _torch_padding(size, kernel_size, padding, dilation)
-    if padding == "same":  # PyTorch's rule: an odd total puts the extra zero on the right (bottom)
-        totals = [d * (k - 1) for k, d in zip(kernels, dilations)]
-        pads = [(t // 2, t - t // 2) for t in totals]
-    elif padding == "valid":
-        pads = [(0, 0)] * ndim
-    elif isinstance(padding, str):
-        raise ValueError(f"padding must be an int, a tuple, 'valid', 'same' or 'full', got {padding!r}")
-    else:
-        pads = [(p, p) for p in _per_dim("padding", padding, ndim)]
-    return [_Axis(w, k, s, d, left, right)
-            for w, k, s, d, (left, right) in zip(sizes, kernels, strides, dilations, pads)]
-
-
-def pytorch_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
-                        dilation: Size = 1) -> Size:
-    """The output size PyTorch's own ``nn.Conv1d`` / ``nn.Conv2d`` gives (chapter 2).
-
-    Builds the layer (one channel in and out) and runs a zero input of ``size`` through it, so parameters
-    PyTorch refuses raise PyTorch's own error. The global random state is left untouched.
-    """
-    sizes = (size,) if isinstance(size, int) else tuple(size)
-    layer_class = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[len(sizes)]
-    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. 'same' with an even kernel warns that it copies the input
-        layer = layer_class(1, 1, kernel_size, stride=stride, dilation=dilation, bias=False,
-                            padding=_torch_padding(size, kernel_size, padding, dilation))
-        with torch.no_grad():
-            shape = tuple(layer(torch.zeros(1, 1, *sizes)).shape[2:])
-    return shape[0] if isinstance(size, int) else shape
-
-
-def pytorch_refusal(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
-                    dilation: Size = 1) -> str | None:
-    """PyTorch's error for these parameters as ``'Type: first line'``, or None where it accepts them
-    (chapter 2)."""
-    try:
-        pytorch_output_size(size, kernel_size, stride, padding, dilation)
-    except (ValueError, RuntimeError) as err:
-        return f"{type(err).__name__}: {str(err).splitlines()[0]}"
-    return None
-
-
-def coverage(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
-             dilation: Size = 1) -> np.ndarray:
-    """How many kernel taps read each input value, shaped like the input (chapter 2).
-
-    0 marks values no window reaches (the stride does not divide, or dilation steps over them). With a
-    kernel of ones, this is the gradient of the output's sum with respect to the input.
-    """
-    counts = [axis.count() for axis in _axes(size, kernel_size, stride, padding, dilation)]
-    result = counts[0]
-    for count in counts[1:]:  # the windows form a grid, so the counts multiply
-        result = np.multiply.outer(result, count)
-    return result
-
-
-def _formula_line(axis: _Axis) -> str:
-    pads = f"2·{axis.left}" if axis.left == axis.right else f"{axis.left} + {axis.right}"
-    return (f"⌊({axis.size} + {pads} − {axis.dilation}·({axis.kernel} − 1) − 1)/{axis.stride}⌋ + 1"
-            f" = ⌊{axis.padded - axis.span}/{axis.stride}⌋ + 1 = {axis.windows}")
-
-
-def output_size_report(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
-                       dilation: Size = 1) -> str:
-    """The output size by the formula, with its arithmetic, and by PyTorch, as text (chapter 2).
-
-    Where PyTorch refuses the parameters the report says so and gives both errors: PyTorch's and the
-    ``ValueError`` of :func:`helpers.shapes.conv_output_size`.
-    """
-    refusal = pytorch_refusal(size, kernel_size, stride, padding, dilation)
-    if refusal is not None:
-        try:
-            conv_output_size(size, kernel_size, stride, _torch_padding(size, kernel_size, padding, dilation),
-                             dilation)
-            ours = "conv_output_size: no error"
-        except ValueError as err:
-            ours = f"conv_output_size: ValueError: {err}"
-        return f"PyTorch refuses these parameters.\nPyTorch: {refusal}\n{ours}"
-    axes = _axes(size, kernel_size, stride, padding, dilation)
-    by_formula = axes[0].windows if isinstance(size, int) else tuple(a.windows for a in axes)
-    by_torch = pytorch_output_size(size, kernel_size, stride, padding, dilation)
-    names = ["length"] if isinstance(size, int) else ["height", "width", "depth"][:len(axes)]
-    lines = [f"{name}: {_formula_line(axis)}" for name, axis in zip(names, axes)]
-    lines.append(f"PyTorch: {by_torch} ({'agrees' if by_torch == by_formula else 'DISAGREES'})")
-    return "\n".join(lines)
 
 
 def _cell(ax, x, y, color, *, edge="white", width=1.0, style="solid", text=None, text_color="black",
