@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test unit notebooks site browser full clean
+.PHONY: book test lint doctest unit notebooks browser full clean
 
 $(BIN)/activate-book: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,29 @@ book: $(BIN)/activate-book
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet --all
 
-# Every test: helpers' unit tests, nbval over every notebook in quick mode, the website build,
-# and the browser test of the built site.
-test: $(BIN)/activate-book
+# Every test, in this order; each step is also a target of its own.
+test: lint doctest unit notebooks browser
+
+# ruff over all the Python, notebooks included (settings in pyproject.toml), and actionlint over the
+# GitHub workflows (shellcheck and pyflakes off, so the result does not depend on what else is installed).
+lint: $(BIN)/activate-book
+	$(BIN)/ruff check .
+	$(BIN)/actionlint -shellcheck= -pyflakes=
+
+# The examples in helpers' docstrings.
+doctest: $(BIN)/activate-book
+	CNN_BOOK_QUICK=1 $(BIN)/python -m pytest --doctest-modules helpers -q
+
+# Unit tests of helpers, tools and benchmarks, and checks of the committed files.
+unit: $(BIN)/activate-book
 	$(BIN)/python -m pytest tests/ -q --ignore=tests/browser
+
+# Every notebook re-executed in quick mode, its outputs compared with the stored ones.
+notebooks: $(BIN)/activate-book
 	CNN_BOOK_QUICK=1 $(BIN)/python -m pytest --nbval notebooks/ -q --sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
-	$(MAKE) book
+
+# The built website in headless Chromium.
+browser: book
 	$(BIN)/python -m pytest tests/browser -q
 
 # Re-run every notebook top to bottom in full mode and store its outputs (what the website shows).

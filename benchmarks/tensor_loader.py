@@ -1,9 +1,10 @@
-"""A tensor-resident loader: the fast path for small datasets that the benchmarks compare with a
-``DataLoader`` (book appendix, "Data pipeline").
+"""A tensor-resident loader: the fast path for small datasets that the
+benchmarks compare with a ``DataLoader`` (book appendix, "Data pipeline").
 
-It decodes a dataset once into two tensors on one device and then only slices them, so an epoch
-costs almost nothing to load. The book's chapters keep the ordinary ``DataLoader``, as almost all
-PyTorch code does; this file lives with the benchmarks, its only users.
+It decodes a dataset once into two tensors on one device and then only slices
+them, so an epoch costs almost nothing to load. The book's chapters keep the
+ordinary ``DataLoader``, as almost all PyTorch code does; this file lives with
+the benchmarks, its only users.
 """
 
 from __future__ import annotations
@@ -20,15 +21,21 @@ class TensorLoader:
     """Batches of a dataset held whole as two tensors on one device; made by
     :func:`tensor_loader`.
 
-    Iterating yields ``(x, y)`` batches as a ``DataLoader`` does, already on the
-    device. With ``shuffle=True`` each pass draws a new order from the loader's
-    own seeded generator.
+    Iterating yields ``(x, y)`` batches as a ``DataLoader`` does, already on
+    the device. With ``shuffle=True`` each pass draws a new order from the
+    loader's own seeded generator.
     """
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor,
-                 batch_size: int, shuffle: bool,
-                 transform: Callable[[torch.Tensor], torch.Tensor] | None,
-                 seed: int, drop_last: bool):
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        batch_size: int,
+        shuffle: bool,
+        transform: Callable[[torch.Tensor], torch.Tensor] | None,
+        seed: int,
+        drop_last: bool,
+    ):
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle = batch_size, shuffle
         self.transform, self.drop_last = transform, drop_last
@@ -51,10 +58,10 @@ class TensorLoader:
             order = order.to(self.labels.device)
         for start in range(0, len(self) * b, b):
             if order is None:
-                x = self.images[start:start + b]
-                y = self.labels[start:start + b]
+                x = self.images[start : start + b]
+                y = self.labels[start : start + b]
             else:  # index_select copies the rows: faster than fancy indexing
-                part = order[start:start + b]
+                part = order[start : start + b]
                 x = self.images.index_select(0, part)
                 y = self.labels.index_select(0, part)
             if self.transform is not None:
@@ -62,12 +69,16 @@ class TensorLoader:
             yield x, y
 
 
-def tensor_loader(dataset: Dataset, batch_size: int = 64,
-                  shuffle: bool = False, *,
-                  device: torch.device | str | None = None,
-                  transform: Callable[[torch.Tensor], torch.Tensor]
-                  | None = None,
-                  seed: int = 0, drop_last: bool = False) -> TensorLoader:
+def tensor_loader(
+    dataset: Dataset,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    *,
+    device: torch.device | str | None = None,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    seed: int = 0,
+    drop_last: bool = False,
+) -> TensorLoader:
     """A loader that decodes ``dataset`` once into tensors on ``device`` and
     then only slices them.
 
@@ -95,8 +106,15 @@ def tensor_loader(dataset: Dataset, batch_size: int = 64,
         if images is None:  # allocate once, from the first batch's shape
             images = torch.empty((n, *x.shape[1:]), dtype=x.dtype)
             labels = torch.empty(n, dtype=torch.long)
-        images[done:done + len(x)] = x
-        labels[done:done + len(x)] = torch.as_tensor(y)
+        images[done : done + len(x)] = x
+        labels[done : done + len(x)] = torch.as_tensor(y)
         done += len(x)
-    return TensorLoader(images.to(device), labels.to(device), batch_size,
-                        shuffle, transform, seed, drop_last)
+    return TensorLoader(
+        images.to(device),
+        labels.to(device),
+        batch_size,
+        shuffle,
+        transform,
+        seed,
+        drop_last,
+    )

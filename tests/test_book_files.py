@@ -1,5 +1,6 @@
-"""The notebooks as committed: listed in the table of contents, set-up cells in step, outputs stored
-from one top-to-bottom run, no errors and no machine paths in them."""
+"""The notebooks as committed: listed in the table of contents, set-up cells in
+step, outputs stored from one top-to-bottom run, no errors and no machine paths
+in them."""
 
 import json
 import re
@@ -24,8 +25,11 @@ def test_notebook_is_in_the_table_of_contents(path):
 
 
 def test_setup_cells_match_the_repository_url():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "setup_cell.py"), "--check"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "setup_cell.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -34,9 +38,15 @@ def test_stored_outputs_come_from_one_clean_run(path):
     nb = json.loads(path.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     counts = [c["execution_count"] for c in code]
-    assert counts == list(range(1, len(code) + 1)), "run the notebook top to bottom in one go (make full)"
+    assert counts == list(range(1, len(code) + 1)), (
+        "run the notebook top to bottom in one go (make full)"
+    )
     for i, cell in enumerate(code):
         for out in cell["outputs"]:
-            assert out["output_type"] != "error", f"code cell {i} stored an error"
+            assert out["output_type"] != "error", (
+                f"code cell {i} stored an error"
+            )
             hit = MACHINE_PATH.search(json.dumps(out))
-            assert hit is None, f"code cell {i} shows a machine path: {hit and hit.group(0)}"
+            assert hit is None, (
+                f"code cell {i} shows a machine path: {hit and hit.group(0)}"
+            )

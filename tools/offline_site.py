@@ -1,19 +1,26 @@
-"""Sphinx extension (listed in _config.yml): the website works with no internet.
+"""Sphinx extension (listed in _config.yml): the website works with no
+internet.
 
-1. MathJax is served from the site itself. Its files come from the npm package ``mathjax`` (version and
-   checksum pinned below), fetched once with ``npm pack`` into ``_build/vendor/`` and reused by later
-   builds; the build copies them to ``_static/mathjax/`` and points Sphinx's ``mathjax_path`` there.
-2. No page loads a script, style sheet, image or frame from another host: any such reference in a page's
-   head or body is a build warning, which ``--warningiserror`` turns into an error.
-3. A script or style sheet registered twice is written once. Under Sphinx 7 the extensions that Jupyter
-   Book brings add some of theirs twice; sphinx-thebe's second ``const THEBE_JS_URL`` then throws a
-   SyntaxError in every page.
+1. MathJax is served from the site itself. Its files come from the npm package
+   ``mathjax`` (version and checksum pinned below), fetched once with ``npm
+   pack`` into ``_build/vendor/`` and reused by later builds; the build copies
+   them to ``_static/mathjax/`` and points Sphinx's ``mathjax_path`` there.
+2. No page loads a script, style sheet, image or frame from another host: any
+   such reference in a page's head or body is a build warning, which
+   ``--warningiserror`` turns into an error.
+3. A script or style sheet registered twice is written once. Under Sphinx 7 the
+   extensions that Jupyter Book brings add some of theirs twice; sphinx-thebe's
+   second ``const THEBE_JS_URL`` then throws a SyntaxError in every page.
 
-The site renders no live widgets (explorers fall back to a PNG, see ``helpers.widgets``), so it loads no
-widget JavaScript at all: ``nb_ipywidgets_js`` is empty in _config.yml. The widget state that a notebook
-may carry (for the widget JavaScript to read) is then left out of its page too: it would be dead weight.
+The site renders no live widgets (explorers fall back to a PNG, see
+``helpers.widgets``), so it loads no widget JavaScript at all:
+``nb_ipywidgets_js`` is empty in _config.yml. The widget state that a notebook
+may carry (for the widget JavaScript to read) is then left out of its page too:
+it would be dead weight.
 
-Run it alone to fetch MathJax ahead of a build:  python tools/offline_site.py [BUILD_DIR]
+Run it alone to fetch MathJax ahead of a build:
+
+    python tools/offline_site.py [BUILD_DIR]
 """
 
 from __future__ import annotations
@@ -29,18 +36,32 @@ import tempfile
 from pathlib import Path
 
 MATHJAX = "mathjax@3.2.2"
-# npm's dist.integrity of that tarball (npm view mathjax@3.2.2 dist.integrity); checked again here.
-MATHJAX_INTEGRITY = "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
+# npm's dist.integrity of that tarball (npm view mathjax@3.2.2 dist.integrity);
+# checked again here.
+MATHJAX_INTEGRITY = (
+    "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/"
+    "O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
+)
 MATHJAX_ENTRY = "tex-mml-chtml.js"
-# What tex-mml-chtml.js loads on demand, relative to its own folder: TeX packages named in a formula
-# (autoload), MathML entities, the CommonHTML fonts, the context menu and its accessibility tools.
-MATHJAX_FOLDERS = ("a11y/", "input/tex/extensions/", "input/mml/", "output/chtml/", "ui/", "sre/")
+# What tex-mml-chtml.js loads on demand, relative to its own folder: TeX
+# packages named in a formula (autoload), MathML entities, the CommonHTML
+# fonts, the context menu and its accessibility tools.
+MATHJAX_FOLDERS = (
+    "a11y/",
+    "input/tex/extensions/",
+    "input/mml/",
+    "output/chtml/",
+    "ui/",
+    "sre/",
+)
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 REMOTE_IN_BODY = re.compile(
     r"<(script|link|img|iframe|source|video|audio|embed)\b[^>]*?\s(?:src|href|srcset)\s*=\s*[\"']?"
-    r"((?:https?:)?//[^\"'\s>]+)", re.I)
+    r"((?:https?:)?//[^\"'\s>]+)",
+    re.I,
+)
 
 
 def _sri(data: bytes) -> str:
@@ -48,38 +69,73 @@ def _sri(data: bytes) -> str:
 
 
 def vendor_mathjax(build_dir: Path) -> Path:
-    """Make sure ``build_dir/vendor/<MATHJAX>/mathjax/`` holds MathJax's browser files; return the folder
-    that contains ``mathjax/`` (a Sphinx static path). Fetches only when it is not there yet."""
+    """Make sure ``build_dir/vendor/<MATHJAX>/mathjax/`` holds MathJax's
+    browser files; return the folder that contains ``mathjax/`` (a Sphinx
+    static path). Fetches only when it is not there yet."""
     target = build_dir / "vendor" / MATHJAX.replace("@", "-")
     if (target / "mathjax" / MATHJAX_ENTRY).is_file():
         return target
     npm = shutil.which("npm")
     if npm is None:
-        raise RuntimeError(f"The website serves MathJax itself, from the npm package {MATHJAX}, but npm "
-                           "is not installed: install Node.js (which brings npm) and build again.")
+        raise RuntimeError(
+            "The website serves MathJax itself, from the npm package "
+            f"{MATHJAX}, but npm is not installed: install Node.js (which "
+            "brings npm) and build again."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".partial-") as tmp:
+    with tempfile.TemporaryDirectory(
+        dir=target.parent, prefix=".partial-"
+    ) as tmp:
         tmp = Path(tmp)
-        # --prefer-offline: reuse npm's cache when it has the tarball, so rebuilds need no network.
-        run = subprocess.run([npm, "pack", MATHJAX, "--prefer-offline", "--silent",
-                              "--pack-destination", str(tmp)], cwd=tmp, capture_output=True, text=True)
+        # --prefer-offline: reuse npm's cache when it has the tarball, so
+        # rebuilds need no network.
+        run = subprocess.run(
+            [
+                npm,
+                "pack",
+                MATHJAX,
+                "--prefer-offline",
+                "--silent",
+                "--pack-destination",
+                str(tmp),
+            ],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+        )
         tarballs = list(tmp.glob("*.tgz"))
         if run.returncode != 0 or len(tarballs) != 1:
-            raise RuntimeError(f"npm pack {MATHJAX} failed ({run.returncode}): {run.stderr.strip()[-800:]}")
+            raise RuntimeError(
+                f"npm pack {MATHJAX} failed ({run.returncode}): "
+                f"{run.stderr.strip()[-800:]}"
+            )
         data = tarballs[0].read_bytes()
         if _sri(data) != MATHJAX_INTEGRITY:
-            raise RuntimeError(f"{tarballs[0].name} does not have the pinned checksum of {MATHJAX}")
+            raise RuntimeError(
+                f"{tarballs[0].name} does not have the pinned checksum of "
+                f"{MATHJAX}"
+            )
         out = tmp / "site" / "mathjax"
         with tarfile.open(tarballs[0]) as tar:
             for member in tar.getmembers():
                 name = member.name.removeprefix("package/es5/")
-                if member.isfile() and name != member.name and (
-                        name == MATHJAX_ENTRY or name.startswith(MATHJAX_FOLDERS)):
+                if (
+                    member.isfile()
+                    and name != member.name
+                    and (
+                        name == MATHJAX_ENTRY
+                        or name.startswith(MATHJAX_FOLDERS)
+                    )
+                ):
                     member.name = name
                     tar.extract(member, out, filter="data")
         if not (out / MATHJAX_ENTRY).is_file():
-            raise RuntimeError(f"{tarballs[0].name} has no es5/{MATHJAX_ENTRY}")
-        if target.exists():  # a half-copied folder from an interrupted older build
+            raise RuntimeError(
+                f"{tarballs[0].name} has no es5/{MATHJAX_ENTRY}"
+            )
+        if (
+            target.exists()
+        ):  # a half-copied folder from an interrupted older build
             shutil.rmtree(target)
         (tmp / "site").rename(target)
     return target
@@ -88,13 +144,18 @@ def vendor_mathjax(build_dir: Path) -> Path:
 def _use_local_mathjax(app, config) -> None:
     static = vendor_mathjax(Path(app.outdir).parent)
     config.html_static_path = [*config.html_static_path, str(static)]
-    config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"  # relative: inside the site's _static folder
+    # relative: inside the site's _static folder
+    config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"
 
 
 def _asset_key(asset) -> tuple:
     attributes = getattr(asset, "attributes", {}) or {}
-    filename = getattr(asset, "filename", asset) or ""  # an inline script's is '' or None
-    return str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items()))
+    filename = (
+        getattr(asset, "filename", asset) or ""
+    )  # an inline script's is '' or None
+    return str(filename), tuple(
+        sorted((k, str(v)) for k, v in attributes.items())
+    )
 
 
 def _drop_duplicate_assets(context) -> None:
@@ -108,27 +169,48 @@ def _drop_duplicate_assets(context) -> None:
 
 def _check_page_assets(app, pagename, templatename, context, doctree) -> None:
     from sphinx.util import logging
+
     logger = logging.getLogger(__name__)
     _drop_duplicate_assets(context)
     if not app.config.nb_ipywidgets_js and "script_files" in context:
-        context["script_files"] = [a for a in context["script_files"]
-                                   if (getattr(a, "attributes", None) or {}).get("type") != WIDGET_STATE]
-    remote = [str(getattr(f, "filename", f)) for f in [*context.get("script_files", ()),
-                                                       *context.get("css_files", ())]]
+        context["script_files"] = [
+            a
+            for a in context["script_files"]
+            if (getattr(a, "attributes", None) or {}).get("type")
+            != WIDGET_STATE
+        ]
+    remote = [
+        str(getattr(f, "filename", f))
+        for f in [
+            *context.get("script_files", ()),
+            *context.get("css_files", ()),
+        ]
+    ]
     remote = [f for f in remote if REMOTE.match(f)]
-    remote += [m.group(2) for m in REMOTE_IN_BODY.finditer(context.get("body") or "")]
+    remote += [
+        m.group(2) for m in REMOTE_IN_BODY.finditer(context.get("body") or "")
+    ]
     for url in dict.fromkeys(remote):
-        logger.warning(f"page loads {url} from another host: the website must work offline; serve it "
-                       "from the site itself (see tools/offline_site.py)", location=pagename)
+        logger.warning(
+            f"page loads {url} from another host: the website must work "
+            "offline; serve it from the site itself (see "
+            "tools/offline_site.py)",
+            location=pagename,
+        )
 
 
 def setup(app):
     app.connect("config-inited", _use_local_mathjax)
-    # late (the default is 500), so that the page's final lists of scripts and styles are the ones seen
+    # late (the default is 500), so that the page's final lists of scripts and
+    # styles are the ones seen
     app.connect("html-page-context", _check_page_assets, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 if __name__ == "__main__":
-    build = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "_build"
+    build = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parent.parent / "_build"
+    )
     print(vendor_mathjax(build) / "mathjax" / MATHJAX_ENTRY)

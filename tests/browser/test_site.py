@@ -1,20 +1,28 @@
 """The built website, checked in a real browser.
 
-Serves ``_build/html`` (made by ``make book``; ``make test`` builds it first) on localhost and opens every
-page in headless Chromium, driven by Playwright. Every request to another host is refused and recorded,
-as on a machine with no internet. Checked:
+Serves ``_build/html`` (made by ``make book``; ``make test`` builds it first)
+on localhost and opens every page in headless Chromium, driven by Playwright.
+Every request to another host is refused and recorded, as on a machine with no
+internet. Checked:
 
-- every page loads with no failed request, no request to another host, no console error and no live
-  widget (a page has no kernel to drive one: explorers show their static figure);
-- formulas are typeset by MathJax, and no raw TeX (``$...$``) is left on any page;
-- every notebook page shows at least one figure from its outputs, and links to Colab;
-- no internal link or ``#anchor`` is broken.
+- every page loads with no failed request, no request to another host, no
+  console error and no live widget (a page has no kernel to drive one:
+  explorers show their static figure);
+- formulas are typeset by MathJax, and no raw TeX (``$...$``) is left on any
+  page;
+- every notebook page shows at least one figure from its outputs, and links to
+  Colab;
+- no internal link or ``#anchor`` is broken;
+- no code cell, output or listing is wider than the page (a sideways scroll
+  bar hides part of it).
 
-Screenshots of three pages (the landing page, formulas, a figure) are written to ``screenshots/`` at the
-root of the repository (ignored by git) for a person to look at.
+Screenshots of three pages (the landing page, formulas, a figure) are written
+to ``screenshots/`` at the root of the repository (ignored by git) for a person
+to look at.
 
-The browser is Debian's ``chromium`` (``/usr/bin/chromium``); set ``CHROMIUM`` to use another. Playwright
-never downloads a browser here. If the site has not been built, the tests fail: they do not skip.
+The browser is Debian's ``chromium`` (``/usr/bin/chromium``); set ``CHROMIUM``
+to use another. Playwright never downloads a browser here. If the site has not
+been built, the tests fail: they do not skip.
 """
 
 from __future__ import annotations
@@ -24,8 +32,8 @@ import http.server
 import os
 import re
 import shutil
-import tempfile
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,46 +46,80 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# A fresh profile (see launch_persistent_context) and these switches keep Chromium from calling Google.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# A fresh profile (see launch_persistent_context) and these switches keep
+# Chromium from calling Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 90_000  # generous: the machines that run this are small and busy
-# Raw TeX that MathJax did not typeset: $...$, or the \( \[ delimiters Sphinx writes around math.
+# Raw TeX that MathJax did not typeset: $...$, or the \( \[ delimiters Sphinx
+# writes around math.
 RAW_TEX = re.compile(r"\$[^$\n]+\$|\\\(|\\\[")
-REDIRECT = re.compile(r"<meta[^>]+http-equiv=[\"']refresh[\"'][^>]+url=([^\"'>]+)", re.I)
+REDIRECT = re.compile(
+    r"<meta[^>]+http-equiv=[\"']refresh[\"'][^>]+url=([^\"'>]+)", re.I
+)
 
-# Runs in the page once it has loaded and MathJax has finished: everything the tests look at.
+# Runs in the page once it has loaded and MathJax has finished: everything the
+# tests look at.
 COLLECT_JS = r"""() => {
   const article = document.querySelector("main") || document.body;
   const text = article.cloneNode(true);
-  text.querySelectorAll("pre, code, script, style, textarea, mjx-container").forEach(e => e.remove());
+  text.querySelectorAll("pre, code, script, style, textarea, mjx-container")
+      .forEach(e => e.remove());
   const math = [...document.querySelectorAll(".math")];
+  const widgetView = "application/vnd.jupyter.widget-view+json";
   return {
     ids: [...document.querySelectorAll("[id]")].map(e => e.id)
          .concat([...document.querySelectorAll("a[name]")].map(e => e.name)),
     links: [...document.querySelectorAll("a[href]")].map(a => a.href),
     images: [...document.querySelectorAll("img")].map(img => ({
-      src: img.currentSrc || img.src, loaded: img.complete && img.naturalWidth > 0,
+      src: img.currentSrc || img.src,
+      loaded: img.complete && img.naturalWidth > 0,
       output: img.closest(".cell_output, .output") !== null})),
     math: math.length,
     mathTypeset: math.filter(e => e.querySelector("mjx-container")).length,
     mathErrors: texErrors(),
-    // A live widget's placeholder: the static site has no kernel, so it would show nothing.
-    widgets: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
+    // A live widget's placeholder: the static site has no kernel, so it
+    // would show nothing.
+    widgets: document.querySelectorAll(`script[type="${widgetView}"]`).length,
+    scrolling: sideways(),
     text: text.textContent,
   };
-  // Formulas MathJax could not read: a TeX error, or an undefined macro (which it shows in red).
+  // Formulas MathJax could not read: a TeX error, or an undefined macro
+  // (which it shows in red).
   function texErrors() {
     const doc = window.MathJax && MathJax.startup && MathJax.startup.document;
     const bad = [];
     for (const item of (doc ? doc.math : [])) {
       let error = false;
       item.root.walkTree(node => {
-        error = error || node.isKind("merror") || (node.isKind("mtext") && node.attributes.get("mathcolor") === "red");
+        error = error || node.isKind("merror") || (node.isKind("mtext")
+          && node.attributes.get("mathcolor") === "red");
       });
       if (error) bad.push(item.math);
     }
     return bad;
+  }
+  // Code blocks (cell inputs, outputs, highlighted listings) whose content
+  // is wider than the block: a reader has to scroll sideways to see it all.
+  function sideways() {
+    const blocks = [...article.querySelectorAll("pre, div.highlight")]
+      .filter(e => e.offsetParent !== null);
+    return blocks.filter(e => e.scrollWidth > e.clientWidth).map(e => {
+      const cell = e.closest(".cell");
+      const kind = e.closest(".cell_output, .output") ? "output"
+        : cell ? "code cell" : "code block";
+      const line = e.textContent.split("\n").reduce(
+        (a, b) => b.length > a.length ? b : a, "");
+      return {kind, overflow: e.scrollWidth - e.clientWidth,
+              line: line.slice(0, 100)};
+    });
   }
 }"""
 
@@ -85,7 +127,9 @@ COLLECT_JS = r"""() => {
 @dataclass
 class PageReport:
     path: str
-    problems: list[str] = field(default_factory=list)  # failed requests, other hosts, console errors
+    problems: list[str] = field(
+        default_factory=list
+    )  # failed requests, other hosts, console errors
     ids: set[str] = field(default_factory=set)
     links: list[str] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
@@ -93,6 +137,8 @@ class PageReport:
     math_typeset: int = 0
     math_errors: list[str] = field(default_factory=list)
     raw_tex: list[str] = field(default_factory=list)
+    # code blocks wider than the page shows: {kind, overflow, line}
+    scrolling: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -102,15 +148,20 @@ class Crawl:
 
 
 class Server(http.server.ThreadingHTTPServer):
-    """Serves the site; remembers every request it could not answer, including those the browser makes
-    on its own (such as /favicon.ico), which Playwright does not report."""
+    """Serves the site; remembers every request it could not answer, including
+    those the browser makes on its own (such as /favicon.ico), which Playwright
+    does not report."""
 
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), functools.partial(QuietHandler, directory=SITE))
+        super().__init__(
+            ("127.0.0.1", 0), functools.partial(QuietHandler, directory=SITE)
+        )
         self.errors: list[str] = []
 
     def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # a browser may hang up early: not a fault
+        if not isinstance(
+            sys.exc_info()[1], ConnectionError
+        ):  # a browser may hang up early: not a fault
             super().handle_error(request, client_address)
 
 
@@ -129,8 +180,11 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def site_pages() -> list[str]:
     """Every HTML page of the built site, as paths relative to it."""
     skip = {"_static", "_sources", "_images"}
-    return sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
-                  if not skip & set(p.relative_to(SITE).parts))
+    return sorted(
+        p.relative_to(SITE).as_posix()
+        for p in SITE.rglob("*.html")
+        if not skip & set(p.relative_to(SITE).parts)
+    )
 
 
 def toc_docnames() -> list[str]:
@@ -143,39 +197,74 @@ def toc_docnames() -> list[str]:
 
 
 def notebook_pages() -> list[str]:
-    """The pages made from notebooks: the _toc.yml entries that are .ipynb files."""
-    return [f"{name}.html" for name in toc_docnames() if (ROOT / f"{name}.ipynb").is_file()]
+    """The pages made from notebooks: the _toc.yml entries that are .ipynb
+    files."""
+    return [
+        f"{name}.html"
+        for name in toc_docnames()
+        if (ROOT / f"{name}.ipynb").is_file()
+    ]
 
 
 def colab_url(docname: str) -> str:
-    """The Colab address of a notebook page, from the repository set once in _config.yml."""
+    """The Colab address of a notebook page, from the repository set once in
+    _config.yml."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo = config["repository"]
     github = re.sub(r"^https://github\.com/|\.git$|/$", "", repo["url"])
     book = repo.get("path_to_book") or ""
     path = f"{book.strip('/')}/{docname}.ipynb".lstrip("/")
-    return f"{config['launch_buttons']['colab_url']}/github/{github}/blob/{repo.get('branch', 'main')}/{path}"
+    branch = repo.get("branch", "main")
+    colab = config["launch_buttons"]["colab_url"]
+    return f"{colab}/github/{github}/blob/{branch}/{path}"
 
 
 def load(page, url: str) -> None:
-    """Open ``url`` and wait until MathJax, which starts once the page has loaded, has typeset it and
-    nothing is in flight any more (MathJax's fonts, for one)."""
+    """Open ``url`` and wait until MathJax, which starts once the page has
+    loaded, has typeset it and nothing is in flight any more (MathJax's fonts,
+    for one)."""
     page.goto(url, wait_until="load")
-    page.evaluate("async () => { const s = window.MathJax && window.MathJax.startup;"
-                  " if (s && s.promise) { await s.promise; } }")
+    page.evaluate(
+        "async () => { const s = window.MathJax && window.MathJax.startup;"
+        " if (s && s.promise) { await s.promise; } }"
+    )
     page.wait_for_load_state("networkidle")
 
 
 def visit(context, base: str, path: str) -> PageReport:
     report = PageReport(path)
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and report.problems.append(
-        f"console error: {m.text} ({m.location.get('url', '')}:{m.location.get('lineNumber', '')})"))
-    page.on("pageerror", lambda e: report.problems.append(f"uncaught exception: {e}"))
-    page.on("requestfailed", lambda r: report.problems.append(f"failed request: {r.url} ({r.failure})"))
-    page.on("response", lambda r: r.status >= 400 and report.problems.append(f"HTTP {r.status}: {r.url}"))
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and report.problems.append(
+                f"console error: {m.text} ({m.location.get('url', '')}:"
+                f"{m.location.get('lineNumber', '')})"
+            )
+        ),
+    )
+    page.on(
+        "pageerror",
+        lambda e: report.problems.append(f"uncaught exception: {e}"),
+    )
+    page.on(
+        "requestfailed",
+        lambda r: report.problems.append(
+            f"failed request: {r.url} ({r.failure})"
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and report.problems.append(f"HTTP {r.status}: {r.url}")
+        ),
+    )
     redirect = REDIRECT.search((SITE / path).read_text(encoding="utf-8"))
-    if redirect:  # e.g. index.html, which sends the reader on to the landing page
+    if (
+        redirect
+    ):  # e.g. index.html, which sends the reader on to the landing page
         target = urljoin(base + path, redirect.group(1))
         page.goto(base + path, wait_until="commit")
         page.wait_for_url(target, wait_until="load")
@@ -185,28 +274,46 @@ def visit(context, base: str, path: str) -> PageReport:
     load(page, base + path)
     data = page.evaluate(COLLECT_JS)
     page.close()
-    report.ids, report.links, report.images = set(data["ids"]), data["links"], data["images"]
+    report.ids, report.links, report.images = (
+        set(data["ids"]),
+        data["links"],
+        data["images"],
+    )
     if data["widgets"]:
-        report.problems.append(f"{data['widgets']} live widget(s) that a page without a kernel cannot show")
-    report.math, report.math_typeset, report.math_errors = data["math"], data["mathTypeset"], data["mathErrors"]
+        report.problems.append(
+            f"{data['widgets']} live widget(s) that a page without a "
+            "kernel cannot show"
+        )
+    report.math, report.math_typeset, report.math_errors = (
+        data["math"],
+        data["mathTypeset"],
+        data["mathErrors"],
+    )
     report.raw_tex = [m.group(0) for m in RAW_TEX.finditer(data["text"])]
+    report.scrolling = data["scrolling"]
     return report
 
 
-def screenshot(context, base: str, path: str, selectors: list[str], out: Path) -> None:
-    """A 1280x900 view of ``path``, scrolled so that the first element that matches one of ``selectors``
-    (tried in order) is in the middle."""
+def screenshot(
+    context, base: str, path: str, selectors: list[str], out: Path
+) -> None:
+    """A 1280x900 view of ``path``, scrolled so that the first element that
+    matches one of ``selectors`` (tried in order) is in the middle."""
     page = context.new_page()
     load(page, base + path)
     for selector in selectors:
         if page.locator(selector).count():
-            page.locator(selector).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+            page.locator(selector).first.evaluate(
+                "e => e.scrollIntoView({block: 'center'})"
+            )
             break
     page.screenshot(path=str(out))
     page.close()
 
 
-def pick(pages: dict[str, PageReport], preferred: list[str], fits) -> str | None:
+def pick(
+    pages: dict[str, PageReport], preferred: list[str], fits
+) -> str | None:
     """The first preferred page that fits, else the first page that does."""
     for path in [*preferred, *sorted(pages)]:
         if path in pages and fits(pages[path]):
@@ -217,9 +324,15 @@ def pick(pages: dict[str, PageReport], preferred: list[str], fits) -> str | None
 @pytest.fixture(scope="session")
 def crawl() -> Crawl:
     if not (SITE / "index.html").is_file():
-        pytest.fail(f"The website has not been built: {SITE / 'index.html'} is missing. Run `make book`.")
+        pytest.fail(
+            f"The website has not been built: {SITE / 'index.html'} is "
+            "missing. Run `make book`."
+        )
     if not Path(CHROMIUM).is_file() and shutil.which(CHROMIUM) is None:
-        pytest.fail(f"No Chromium at {CHROMIUM}: install Debian's chromium, or set CHROMIUM to a Chromium binary.")
+        pytest.fail(
+            f"No Chromium at {CHROMIUM}: install Debian's chromium, or set "
+            "CHROMIUM to a Chromium binary."
+        )
     from playwright.sync_api import sync_playwright
 
     server = Server()
@@ -227,11 +340,20 @@ def crawl() -> Crawl:
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     pages: dict[str, PageReport] = {}
     try:
-        with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile, \
-                sync_playwright() as playwright:
+        with (
+            tempfile.TemporaryDirectory(
+                prefix="chromium-", ignore_cleanup_errors=True
+            ) as profile,
+            sync_playwright() as playwright,
+        ):
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": 1280, "height": 900}, service_workers="block")
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport={"width": 1280, "height": 900},
+                service_workers="block",
+            )
             context.set_default_timeout(TIMEOUT_MS)
             offsite: list[str] = []
 
@@ -247,22 +369,44 @@ def crawl() -> Crawl:
                 offsite.clear()
                 server.errors.clear()
                 pages[path] = visit(context, base, path)
-                pages[path].problems += [f"request to another host: {url}" for url in offsite]
+                pages[path].problems += [
+                    f"request to another host: {url}" for url in offsite
+                ]
                 pages[path].problems += server.errors
 
             SCREENSHOTS.mkdir(exist_ok=True)
             for old in SCREENSHOTS.glob("*.png"):
                 old.unlink()
-            math_page = pick(pages, ["notebooks/02_output_size.html", "notebooks/01_convolution.html"],
-                             lambda p: p.math_typeset > 0)
-            figure_page = pick(pages, ["notebooks/04_lenet.html", "notebooks/05_cifar10.html"],
-                               lambda p: any(i["output"] and i["loaded"] for i in p.images))
-            shots = [("1-landing", "book/intro.html", []), ("2-formulas", math_page, ["div.math", ".math"]),
-                     ("3-figure", figure_page, [".cell_output img"])]
+            math_page = pick(
+                pages,
+                [
+                    "notebooks/02_output_size.html",
+                    "notebooks/01_convolution.html",
+                ],
+                lambda p: p.math_typeset > 0,
+            )
+            figure_page = pick(
+                pages,
+                ["notebooks/04_lenet.html", "notebooks/05_cifar10.html"],
+                lambda p: any(i["output"] and i["loaded"] for i in p.images),
+            )
+            shots = [
+                ("1-landing", "book/intro.html", []),
+                ("2-formulas", math_page, ["div.math", ".math"]),
+                ("3-figure", figure_page, [".cell_output img"]),
+            ]
             for name, path, selectors in shots:
                 if path is not None:
-                    stem = Path(path).with_suffix("").as_posix().replace("/", "_")
-                    screenshot(context, base, path, selectors, SCREENSHOTS / f"{name}_{stem}.png")
+                    stem = (
+                        Path(path).with_suffix("").as_posix().replace("/", "_")
+                    )
+                    screenshot(
+                        context,
+                        base,
+                        path,
+                        selectors,
+                        SCREENSHOTS / f"{name}_{stem}.png",
+                    )
             context.close()
     finally:
         server.shutdown()
@@ -274,14 +418,24 @@ def failures(lines: list[str]) -> str:
 
 
 def test_every_page_of_the_toc_was_built():
-    assert (SITE / "index.html").is_file(), f"{SITE} has no index.html: run `make book`"
-    missing = [name for name in toc_docnames() if not (SITE / f"{name}.html").is_file()]
+    assert (SITE / "index.html").is_file(), (
+        f"{SITE} has no index.html: run `make book`"
+    )
+    missing = [
+        name
+        for name in toc_docnames()
+        if not (SITE / f"{name}.html").is_file()
+    ]
     assert not missing, f"pages in _toc.yml that the site lacks: {missing}"
 
 
 def test_pages_load_without_errors(crawl):
     assert len(crawl.pages) >= len(toc_docnames())
-    problems = [f"{path}: {p}" for path, report in crawl.pages.items() for p in report.problems]
+    problems = [
+        f"{path}: {p}"
+        for path, report in crawl.pages.items()
+        for p in report.problems
+    ]
     assert not problems, failures(problems)
 
 
@@ -289,19 +443,35 @@ def test_formulas_are_typeset(crawl):
     problems = []
     for path, report in crawl.pages.items():
         if report.math_typeset < report.math:
-            problems.append(f"{path}: {report.math - report.math_typeset} of {report.math} formulas not typeset")
-        problems += [f"{path}: MathJax could not read: {e!r}" for e in report.math_errors]
-        problems += [f"{path}: raw TeX on the page: {t!r}" for t in report.raw_tex]
+            problems.append(
+                f"{path}: {report.math - report.math_typeset} of "
+                f"{report.math} formulas not typeset"
+            )
+        problems += [
+            f"{path}: MathJax could not read: {e!r}"
+            for e in report.math_errors
+        ]
+        problems += [
+            f"{path}: raw TeX on the page: {t!r}" for t in report.raw_tex
+        ]
     assert not problems, failures(problems)
-    assert sum(r.math_typeset for r in crawl.pages.values()) > 0, "no page has any typeset formula"
+    assert sum(r.math_typeset for r in crawl.pages.values()) > 0, (
+        "no page has any typeset formula"
+    )
 
 
 def test_every_image_loads_and_every_notebook_page_shows_figures(crawl):
-    problems = [f"{path}: image did not load: {img['src'][:120]}"
-                for path, report in crawl.pages.items() for img in report.images if not img["loaded"]]
+    problems = [
+        f"{path}: image did not load: {img['src'][:120]}"
+        for path, report in crawl.pages.items()
+        for img in report.images
+        if not img["loaded"]
+    ]
     for path in notebook_pages():
         report = crawl.pages.get(path, PageReport(path))
-        if not [img for img in report.images if img["output"] and img["loaded"]]:
+        if not [
+            img for img in report.images if img["output"] and img["loaded"]
+        ]:
             problems.append(f"{path}: no figure among the notebook's outputs")
     assert notebook_pages(), "no notebook pages were found"
     assert not problems, failures(problems)
@@ -328,11 +498,30 @@ def test_internal_links_and_anchors_resolve(crawl):
                 target += "index.html"
             if not (SITE / target).is_file():
                 problems.append(f"{path}: link to a missing page: {link}")
-            elif fragment and target in crawl.pages and unquote(fragment) not in crawl.pages[target].ids:
+            elif (
+                fragment
+                and target in crawl.pages
+                and unquote(fragment) not in crawl.pages[target].ids
+            ):
                 problems.append(f"{path}: link to a missing anchor: {link}")
     assert not problems, failures(problems)
 
 
 def test_screenshots_were_written(crawl):
     shots = sorted(SCREENSHOTS.glob("*.png"))
-    assert len(shots) == 3 and all(s.stat().st_size > 10_000 for s in shots), shots
+    assert len(shots) == 3 and all(s.stat().st_size > 10_000 for s in shots), (
+        shots
+    )
+
+
+def test_no_code_scrolls_sideways(crawl):
+    """Every code cell, output and listing fits the page's width (at the
+    crawl's 1280-pixel viewport): nothing is hidden behind a sideways
+    scroll bar. Offenders are listed by page, with their longest line."""
+    problems = [
+        f"{path}: {block['kind']} {block['overflow']} px too wide: "
+        f"{block['line']!r}"
+        for path, report in sorted(crawl.pages.items())
+        for block in report.scrolling
+    ]
+    assert not problems, failures(problems)
