@@ -1,11 +1,14 @@
 """Keep every notebook's set-up cell in step with the repository URL in
-_config.yml.
+_config.yml, and off the website.
 
     python tools/setup_cell.py           # rewrite the set-up cells
     python tools/setup_cell.py --check   # exit 1 if one is out of date
 
 The set-up cell is the first code cell tagged ``setup``: on Colab it installs
 the book's helpers package from the repository; anywhere else it does nothing.
+It also carries myst-nb's ``remove-cell`` tag, so the website leaves it out
+(a reader of the page has nothing to install); the notebook keeps it for
+Colab, and nbval still runs it.
 """
 
 import re
@@ -15,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+TAGS = ["setup", "remove-cell"]
 
 
 def repository_url() -> str:
@@ -48,6 +52,23 @@ def setup_cell(nb):
     )
 
 
+def problems(cell, source: str) -> list[str]:
+    """What is out of date in a set-up cell."""
+    found = []
+    if cell.source != source:
+        found.append("set-up cell differs from tools/setup_cell.py")
+    missing = [t for t in TAGS if t not in cell.metadata.get("tags", [])]
+    if missing:
+        found.append(f"set-up cell lacks the tag(s) {', '.join(missing)}")
+    return found
+
+
+def update(cell, source: str) -> None:
+    cell.source = source
+    tags = cell.metadata.setdefault("tags", [])
+    tags += [t for t in TAGS if t not in tags]
+
+
 def main(check: bool) -> int:
     source, stale = setup_source(repository_url()), []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -55,14 +76,11 @@ def main(check: bool) -> int:
         cell = setup_cell(nb)
         if cell is None:
             stale.append(f"{path.name}: no code cell tagged 'setup'")
-        elif cell.source != source:
+        elif problems(cell, source):
             if check:
-                stale.append(
-                    f"{path.name}: set-up cell differs from "
-                    "tools/setup_cell.py"
-                )
+                stale += [f"{path.name}: {p}" for p in problems(cell, source)]
             else:
-                cell.source = source
+                update(cell, source)
                 nbformat.write(nb, path)
     for line in stale:
         print(line)
