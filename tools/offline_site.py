@@ -150,9 +150,8 @@ def _use_local_mathjax(app, config) -> None:
 
 def _asset_key(asset) -> tuple:
     attributes = getattr(asset, "attributes", {}) or {}
-    filename = (
-        getattr(asset, "filename", asset) or ""
-    )  # an inline script's is '' or None
+    # an inline script's filename is '' or None
+    filename = getattr(asset, "filename", asset) or ""
     return str(filename), tuple(
         sorted((k, str(v)) for k, v in attributes.items())
     )
@@ -200,6 +199,9 @@ def _check_page_assets(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
+    # The book's other extensions in tools/: the width of code on the pages,
+    # the benchmark tables of the appendix.
+    app.setup_extension("code_width")
     app.connect("config-inited", _use_local_mathjax)
     # late (the default is 500), so that the page's final lists of scripts and
     # styles are the ones seen
