@@ -1,8 +1,10 @@
-"""helpers.plot draws what it is given and refuses wrong shapes; helpers.config settings."""
+"""helpers.plot draws what it is given where it belongs, refuses bad input with an error that names it
+and leaves no figure open when it fails; helpers.config settings."""
 
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -28,8 +30,34 @@ def test_show_batch_captions_each_image_with_its_class_name():
     fig = show_batch(images, labels, ["a", "b", "c"], nrow=5)
     assert captions(fig) == ["a", "b", "c"] * 3 + ["a"]
     grid = fig.axes[0].images[0].get_array()
-    pad = 4  # 14% of the image height, the room left for captions
-    assert grid.shape == (2 * (32 + pad) + pad, 5 * (32 + pad) + pad, 3)  # make_grid: 2 rows, 5 columns
+    pad = (grid.shape[1] - 5 * 32) // 6  # make_grid: 2 rows, 5 columns, room for captions
+    assert pad > 2 and grid.shape == (2 * (32 + pad) + pad, 5 * (32 + pad) + pad, 3)
+
+
+def tiles(fig, count):
+    """Where each image of a show_batch grid of constant images (image i filled with (i + 1) / 100)
+    lies: {i: (left, right, top, bottom)} in the grid's pixels."""
+    grid = np.asarray(fig.axes[0].images[0].get_array())[..., 0]
+    found = {}
+    for i in range(count):
+        rows, cols = np.nonzero(np.isclose(grid, (i + 1) / 100, atol=1e-4))
+        found[i] = (cols.min() - 0.5, cols.max() + 0.5, rows.min() - 0.5, rows.max() + 0.5)
+    return found
+
+
+@pytest.mark.parametrize("count, nrow", [(10, 4), (12, 3), (7, 7)])
+def test_each_caption_sits_above_its_own_tile(count, nrow):
+    images = (torch.arange(count) + 1.0).div(100).view(-1, 1, 1, 1).expand(-1, 1, 8, 8).contiguous()
+    fig = show_batch(images, [f"#{i}" for i in range(count)], nrow=nrow)
+    where = tiles(fig, count)
+    for text in fig.axes[0].texts:
+        i = int(text.get_text()[1:])
+        left, right, top, bottom = where[i]
+        x, y = text.get_position()
+        assert left < x < right and x == pytest.approx((left + right) / 2, abs=0.5), text.get_text()
+        assert text.get_va() == "bottom" and top - 1 <= y < top, text.get_text()  # just above it
+        above = [j for j, (l, r, _, b) in where.items() if l < x < r and b <= top and j != i]
+        assert all(where[j][3] < y for j in above)  # and below the tile above it
 
 
 def test_show_batch_takes_a_loader_and_undoes_normalisation():
@@ -40,26 +68,76 @@ def test_show_batch_takes_a_loader_and_undoes_normalisation():
     assert fig.axes[0].images[0].get_array()[5, 5, 0] == pytest.approx(0.5)
 
 
+def test_show_batch_shows_uint8_images_as_their_floats():
+    images = torch.randint(0, 256, (3, 3, 8, 8), dtype=torch.uint8)
+    as_bytes = show_batch(images).axes[0].images[0].get_array()
+    as_floats = show_batch(images.float() / 255).axes[0].images[0].get_array()
+    assert np.allclose(as_bytes, as_floats)
+
+
 @pytest.mark.parametrize("bad", [torch.rand(3, 32, 32), torch.rand(2, 4, 8, 8), [1, 2]])
 def test_show_batch_refuses_wrong_shapes(bad):
     with pytest.raises(ValueError, match=r"\[N, 1 or 3, H, W\]"):
         show_batch(bad)
 
 
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((torch.rand(0, 1, 8, 8),), {}, "images is an empty batch"),
+    ((torch.rand(4, 1, 8, 8), [0, 1]), {}, "labels has 2 entries for 4 images"),
+    ((torch.rand(4, 1, 8, 8), ["a"] * 4), dict(colors=["red"]), "colors has 1 entries for 4 images"),
+    ((torch.rand(4, 1, 8, 8), [0, 1, 2, 3], ["a", "b"]), {}, "label 2 has no name in class_names"),
+    ((torch.rand(4, 3, 8, 8) * 255,), {}, "images look like 0-255 pixel values"),
+    ((torch.randint(0, 256, (2, 1, 8, 8), dtype=torch.uint8),), dict(mean=[0.5], std=[0.2]), "uint8"),
+    ((torch.rand(4, 1, 8, 8),), dict(n=0), "n and nrow must be positive"),
+])
+def test_show_batch_refuses_bad_input_and_leaves_no_figure(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        show_batch(*args, **kwargs)
+    assert not plt.get_fignums()
+
+
 def test_show_predictions_marks_mistakes_in_red():
     fig = show_predictions(torch.rand(3, 1, 8, 8), torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]), ["x", "y"])
-    assert captions(fig) == ["x", "x (y)", "y"]
+    assert captions(fig) == ["x", "x\n(y)", "y"]  # the true class on a line of its own
     assert [t.get_color() for t in fig.axes[0].texts] == ["green", "red", "green"]
 
 
+HISTORY = {"epoch": [1, 2], "train_loss": [1.0, 0.5], "train_acc": [0.5, 0.7], "val_loss": [1.1, 0.6],
+           "val_acc": [0.4, 0.6], "seconds": [1, 1]}
+
+
 def test_plot_history_single_run_and_comparison():
-    h = {"epoch": [1, 2], "train_loss": [1.0, 0.5], "train_acc": [0.5, 0.7], "val_loss": [1.1, 0.6],
-         "val_acc": [0.4, 0.6], "seconds": [1, 1]}
-    fig = plot_history(h)
+    fig = plot_history(HISTORY)
     assert len(fig.axes[0].lines) == 2
-    fig = plot_history({"a": h, "b": h})
+    fig = plot_history({"a": HISTORY, "b": HISTORY})
     assert len(fig.axes[1].lines) == 4
-    assert {t.get_text() for t in fig.axes[1].get_legend().texts} == {"a: train", "a: test", "b: train", "b: test"}
+    assert [t.get_text() for t in fig.legends[0].texts] == ["a: train", "a: test", "b: train", "b: test"]
+
+
+def test_plot_history_legend_shows_train_dashed_and_test_solid():
+    for history in (HISTORY, {"a": HISTORY, "b": HISTORY}):
+        legend = plot_history(history).legends[0]
+        styles = {t.get_text(): line.get_linestyle() for t, line in zip(legend.texts, legend.get_lines())}
+        assert styles and all(s == ("--" if label.endswith("train") else "-") for label, s in styles.items())
+        assert {label.split()[-1] for label in styles} == {"train", "test"}
+
+
+@pytest.mark.parametrize("history, message", [
+    ({}, "history must be what fit returns"),
+    ({"epoch": [1], "train_loss": [1.0]}, "history lacks train_acc"),
+    ({"a": HISTORY, "b": {"epoch": [1]}}, r"history\['b'\] lacks train_loss, train_acc"),
+])
+def test_plot_history_refuses_what_fit_does_not_return(history, message):
+    with pytest.raises(ValueError, match=message):
+        plot_history(history)
+    assert not plt.get_fignums()
+
+
+def test_a_plot_that_fails_midway_closes_its_figure():
+    broken = dict(HISTORY, train_loss=[1.0, 0.5, 0.2])  # one value too many: matplotlib refuses it
+    with pytest.raises(ValueError):
+        plot_history(broken)
+    assert not plt.get_fignums()
 
 
 def test_confusion_matrix_figure_rows_sum_to_one():
@@ -68,14 +146,26 @@ def test_confusion_matrix_figure_rows_sum_to_one():
     assert shown.sum(axis=1).tolist() == pytest.approx([1.0, 1.0])
 
 
+@pytest.mark.parametrize("cm, names, message", [
+    (torch.eye(3), ["a", "b"], "class_names has 2 names for a 3x3 confusion matrix"),
+    (torch.ones(2, 3), ["a", "b"], r"cm must be a square matrix \[k, k\], got shape \[2, 3\]"),
+])
+def test_confusion_matrix_refuses_a_wrong_number_of_names(cm, names, message):
+    with pytest.raises(ValueError, match=message):
+        plot_confusion_matrix(cm, names)
+    assert not plt.get_fignums()
+
+
 def test_kernels_and_feature_maps_check_their_shapes():
     fig = show_kernels(torch.randn(6, 1, 5, 5), nrow=3)
     assert fig.axes[0].images[0].get_array().shape == (2 * 6 + 1, 3 * 6 + 1)
     show_feature_maps(torch.randn(4, 7, 7))
+    plt.close("all")
     with pytest.raises(ValueError):
         show_kernels(torch.randn(6, 5, 5))
     with pytest.raises(ValueError):
         show_feature_maps(torch.randn(1, 4, 7, 7))
+    assert not plt.get_fignums()
 
 
 def test_quick_mode_and_epochs(monkeypatch):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import io
+import numbers
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
@@ -36,6 +38,23 @@ class _WithStaticFigure:
         bundle["image/png"] = self.png
         bundle["text/plain"] = f"[{self.title}: interactive explorer]"
         return bundle
+
+
+def int_slider(argument: str, value, low: int, high: int, **kwargs) -> widgets.IntSlider:
+    """An ``IntSlider`` from ``low`` to ``high`` that starts at ``value``. A start the slider cannot show
+    is an error naming ``argument``, so that the static figure never shows a state the controls cannot."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{argument} must be an int, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{argument}={value} is outside the explorer's slider, which goes from {low} "
+                         f"to {high}")
+    return widgets.IntSlider(value=int(value), min=low, max=high, **kwargs)
+
+
+def check_choice(argument: str, value, options) -> None:
+    """Refuse, naming ``argument``, a start ``value`` that is not one of the control's ``options``."""
+    if isinstance(value, bool) != isinstance(options[0], bool) or value not in options:
+        raise ValueError(f"{argument} must be one of {', '.join(map(repr, options))}; got {value!r}")
 
 
 def show_explorer(ui, static_figure, title: str) -> None:

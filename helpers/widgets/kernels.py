@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from ..kernels import KERNELS, apply_kernel, as_kernel
+from ..plot import FONT_SIZE, PAGE_INCHES, closes_on_error
 
 CUSTOM = "custom"
 
@@ -30,13 +31,15 @@ def _display_range(kernel: torch.Tensor, result: torch.Tensor) -> tuple[float, f
     return (0.0, total, "brightness") if total > 0 else (total, 0.0, "brightness, inverted")
 
 
+@closes_on_error
 def kernel_figure(image, kernel, title: str | None = None):
     """Three panels: the kernel's numbers, the photograph, and the kernel applied to it (chapter 1)."""
     k = as_kernel(kernel)
     x = torch.as_tensor(image, dtype=torch.float32)
     result = apply_kernel(x, k)
     vmin, vmax, scale = _display_range(k, result)
-    fig, (ax_k, ax_in, ax_out) = plt.subplots(1, 3, figsize=(10, 3.6), width_ratios=[1, 2, 2])
+    fig, (ax_k, ax_in, ax_out) = plt.subplots(1, 3, figsize=(PAGE_INCHES, 2.9),
+                                            width_ratios=[1, 2, 2])
     largest = max(k.abs().max().item(), 1e-6)
     ax_k.imshow(k.numpy(), cmap="coolwarm", vmin=-largest, vmax=largest)
     for i in range(3):
@@ -48,7 +51,7 @@ def kernel_figure(image, kernel, title: str | None = None):
     ax_in.imshow(x.numpy(), cmap="gray", vmin=0, vmax=1)
     ax_in.set_title(f"input {list(x.shape)}")
     ax_out.imshow(result.numpy(), cmap="gray", vmin=vmin, vmax=vmax)
-    ax_out.set_title(f"output {list(result.shape)} ({scale})", fontsize=10)
+    ax_out.set_title(f"output {list(result.shape)}\n({scale})", fontsize=FONT_SIZE)
     for ax in (ax_k, ax_in, ax_out):
         ax.set_xticks([])
         ax.set_yticks([])

@@ -21,7 +21,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from ..plot import FONT_SIZE, PAGE_INCHES, closes_on_error
 from ..shapes import Padding, Size, _Axis, _axes, _ndim, output_size_report, pytorch_refusal
+from . import check_choice, int_slider
 
 PAD_COLOR, READ_COLOR, NEVER_READ_COLOR, WINDOW_COLOR = "#d9d9d9", "#c6dbef", "#f4a3a3", "#6baed6"
 FIRST_COLOR, LAST_COLOR, REFUSED_COLOR = "#e6550d", "#756bb1", "#cb181d"
@@ -31,7 +33,7 @@ LEGEND_2D = " · numbers: how many taps read each value · dots: where each wind
 
 
 def _cell(ax, x, y, color, *, edge="white", width=1.0, style="solid", text=None, text_color="black",
-          fontsize=9, inset=0.0, z=1):
+          fontsize=FONT_SIZE, inset=0.0, z=1):
     ax.add_patch(Rectangle((x + inset, y + inset), 1 - 2 * inset, 1 - 2 * inset, facecolor=color,
                            edgecolor=edge, linewidth=width, linestyle=style, zorder=z))
     if text is not None:
@@ -52,7 +54,8 @@ def _draw_1d(axis: _Axis, refused: bool, max_windows: int):
     more = 0 if refused else axis.windows - shown
     rows = 1.3 + shown + (1 if more or overrun else 0)
     width = max(axis.padded, axis.span)
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.42 * width + 1.2), 0.42 * rows + 1.1), layout="constrained")
+    inch = min(0.42, (PAGE_INCHES - 1.2) / width)  # per cell, so that the figure fits the page
+    fig, ax = plt.subplots(figsize=(max(6.0, inch * width + 1.2), inch * rows + 1.3), layout="constrained")
     count = None if refused else axis.count()
     for q in range(axis.padded):
         i = q - axis.left
@@ -61,12 +64,12 @@ def _draw_1d(axis: _Axis, refused: bool, max_windows: int):
             _cell(ax, q, 0, NEVER_READ_COLOR if never else READ_COLOR, text=str(i))
         else:
             _cell(ax, q, 0, PAD_COLOR)
-    ax.text(-0.3, 0.5, "input", ha="right", va="center", fontsize=9)
+    ax.text(-0.3, 0.5, "input", ha="right", va="center", fontsize=FONT_SIZE)
     if overrun:  # the first window, sticking out of the input
         ax.plot([0.5, axis.span - 0.5], [1.8, 1.8], color=REFUSED_COLOR, linewidth=1, zorder=2)
         for q in range(0, axis.span, axis.dilation):
             _cell(ax, q, 1.3, REFUSED_COLOR, edge=REFUSED_COLOR, inset=0.12, z=3)
-        ax.text(-0.3, 1.8, "window", ha="right", va="center", fontsize=9, color=REFUSED_COLOR)
+        ax.text(-0.3, 1.8, "window", ha="right", va="center", fontsize=FONT_SIZE, color=REFUSED_COLOR)
     for j in range(shown):
         y = 1.3 + j
         color = FIRST_COLOR if j == 0 else LAST_COLOR if j == axis.windows - 1 else WINDOW_COLOR
@@ -74,9 +77,9 @@ def _draw_1d(axis: _Axis, refused: bool, max_windows: int):
         ax.plot([taps[0] + 0.5, taps[-1] + 0.5], [y + 0.5, y + 0.5], color=color, linewidth=1, zorder=2)
         for q in taps:
             _cell(ax, q, y, color, edge=color, inset=0.12, z=3)
-        ax.text(-0.3, y + 0.5, f"out[{j}]", ha="right", va="center", fontsize=9)
+        ax.text(-0.3, y + 0.5, f"out[{j}]", ha="right", va="center", fontsize=FONT_SIZE)
     if more:
-        ax.text(0, 1.3 + shown + 0.5, f"… and {more} more windows", ha="left", va="center", fontsize=9)
+        ax.text(0, 1.3 + shown + 0.5, f"… and {more} more windows", ha="left", va="center", fontsize=FONT_SIZE)
     _finish(ax, width, rows)
     ax.set_xlim(-1.8, width + 0.1)
     return fig
@@ -84,9 +87,9 @@ def _draw_1d(axis: _Axis, refused: bool, max_windows: int):
 
 def _draw_2d(axes: list[_Axis], refused: bool):
     ah, aw = axes
-    inch = 0.34  # per cell
     out_h, out_w = ah.windows, aw.windows
     width, height = max(aw.padded, aw.span), max(ah.padded, ah.span)
+    inch = min(0.34, (PAGE_INCHES - 2) / (width + max(out_w, 3)))  # per cell, to fit the page
     if refused:
         fig, ax_in = plt.subplots(figsize=(max(6.0, inch * width + 1), inch * height + 1.4),
                                   layout="constrained")
@@ -95,14 +98,14 @@ def _draw_2d(axes: list[_Axis], refused: bool):
             1, 2, figsize=(max(6.0, inch * (width + max(out_w, 3)) + 2), inch * max(height, out_h) + 1.6),
             gridspec_kw={"width_ratios": [width, max(out_w, 3)]}, layout="constrained")
     count = None if refused else np.multiply.outer(ah.count(), aw.count())
-    numbers = max(ah.padded, aw.padded) <= 20
+    numbers = inch >= 0.22  # room for a number in each cell
     for r in range(ah.padded):
         for c in range(aw.padded):
             i, k = r - ah.left, c - aw.left
             if 0 <= i < ah.size and 0 <= k < aw.size:
                 n = None if count is None else int(count[i, k])
                 _cell(ax_in, c, r, NEVER_READ_COLOR if n == 0 else READ_COLOR,
-                      text=str(n) if numbers and n is not None else None, fontsize=7, text_color="#444444")
+                      text=str(n) if numbers and n is not None else None, text_color="#444444")
             else:
                 _cell(ax_in, c, r, PAD_COLOR)
     if refused:
@@ -122,10 +125,10 @@ def _draw_2d(axes: list[_Axis], refused: bool):
                     _cell(ax_in, c, r, "none", edge=color, width=2.2, inset=0.08, z=3)
             _cell(ax_out, jc, jr, color)
         _finish(ax_out, max(out_w, 3), max(height, out_h))
-        ax_out.set_title(f"output {out_h}×{out_w}", fontsize=10)
+        ax_out.set_title(f"output {out_h}×{out_w}", fontsize=FONT_SIZE)
     _finish(ax_in, width, height)
     padded = f", padded to {ah.padded}×{aw.padded}" if (ah.padded, aw.padded) != (ah.size, aw.size) else ""
-    ax_in.set_title(f"input {ah.size}×{aw.size}{padded}", fontsize=10)
+    ax_in.set_title(f"input {ah.size}×{aw.size}{padded}", fontsize=FONT_SIZE)
     return fig
 
 
@@ -133,6 +136,7 @@ def _show(value) -> str:
     return str(value) if isinstance(value, (int, str)) else "×".join(map(str, value))
 
 
+@closes_on_error
 def draw_windows(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0, dilation: Size = 1,
                  *, max_windows: int = 12):
     """Draw where each window of a convolution lands on its zero-padded input; return the Figure (chapter 2).
@@ -153,12 +157,12 @@ def draw_windows(size: Size, kernel_size: Size, stride: Size = 1, padding: Paddi
                 f"dilation {dilation!r}")
     if refusal is None:
         out = tuple(a.windows for a in axes)
-        fig.suptitle(_wrap(f"{settings} → output {_show(out if len(out) > 1 else out[0])}", fig, 11),
-                     fontsize=11)
+        fig.suptitle(_wrap(f"{settings} → output {_show(out if len(out) > 1 else out[0])}", fig,
+                           FONT_SIZE + 1), fontsize=FONT_SIZE + 1)
         legend = LEGEND if len(axes) == 1 else LEGEND + LEGEND_2D
-        fig.supxlabel(_wrap(legend, fig, 8), fontsize=8, color="#555555")
+        fig.supxlabel(_wrap(legend, fig, FONT_SIZE), fontsize=FONT_SIZE, color="#555555")
     else:
-        fig.suptitle(_wrap(f"{settings}\nPyTorch refuses: {refusal}", fig, 10), fontsize=10,
+        fig.suptitle(_wrap(f"{settings}\nPyTorch refuses: {refusal}", fig, FONT_SIZE), fontsize=FONT_SIZE,
                      color=REFUSED_COLOR)
     return fig
 
@@ -183,19 +187,21 @@ class OutputSizeExplorer:
                  dilation: int = 1, dims: str = "1D"):
         wide = dict(style={"description_width": "90px"}, layout=widgets.Layout(width="320px"))
         slider = dict(continuous_update=False, **wide)
+        check_choice("dims", dims, ("1D", "2D"))
         self.dims = widgets.ToggleButtons(options=["1D", "2D"], value=dims, description="input",
                                           style={"description_width": "90px", "button_width": "60px"})
-        self.size = widgets.IntSlider(size, 1, 16, description="size W", **slider)
-        self.kernel = widgets.IntSlider(kernel_size, 1, 7, description="kernel F", **slider)
-        self.stride = widgets.IntSlider(stride, 1, 4, description="stride S", **slider)
+        self.size = int_slider("size", size, 1, 16, description="size W", **slider)
+        self.kernel = int_slider("kernel_size", kernel_size, 1, 7, description="kernel F", **slider)
+        self.stride = int_slider("stride", stride, 1, 4, description="stride S", **slider)
         modes = [("number P", "number"), ("'valid'", "valid"), ("'same'", "same"),
                  ("full: P = D(F − 1)", "full")]
-        self.mode = widgets.Dropdown(options=modes,
-                                     value="number" if isinstance(padding, int) else padding,
+        if isinstance(padding, str):
+            check_choice("padding", padding, ("valid", "same", "full"))
+        self.mode = widgets.Dropdown(options=modes, value=padding if isinstance(padding, str) else "number",
                                      description="padding", **wide)
-        self.padding = widgets.IntSlider(padding if isinstance(padding, int) else 0, 0, 4, description="P",
-                                         **slider)
-        self.dilation = widgets.IntSlider(dilation, 1, 3, description="dilation D", **slider)
+        self.padding = int_slider("padding", 0 if isinstance(padding, str) else padding, 0, 4,
+                                  description="P", **slider)
+        self.dilation = int_slider("dilation", dilation, 1, 3, description="dilation D", **slider)
         self.report = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         controls = [self.dims, self.size, self.kernel, self.stride, self.mode, self.padding, self.dilation]

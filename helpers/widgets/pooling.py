@@ -13,8 +13,9 @@ import torch
 import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
+from ..plot import FONT_SIZE, PAGE_INCHES, closes_on_error
 from ..shapes import pool_output_size
-from . import figure_png, show_explorer
+from . import check_choice, figure_png, int_slider, show_explorer
 
 MODES = ("max", "avg")
 FIRST, LAST, UNCOVERED = "tab:orange", "tab:cyan", "tab:red"
@@ -64,6 +65,7 @@ def uncovered(size: int, out: int, kernel_size: int, stride: int, padding: int) 
     return [i for i in range(size) if i not in covered]
 
 
+@closes_on_error
 def pooling_figure(feature_map, kernel_size: int = 2, stride: int = 2, padding: int = 0, mode: str = "max",
                    ceil_mode: bool = False):
     """The input with its pooling windows next to the pooled output (chapter 3).
@@ -76,7 +78,7 @@ def pooling_figure(feature_map, kernel_size: int = 2, stride: int = 2, padding: 
     h, w = fmap.shape
     pooled, line = pool_map(fmap, kernel_size, stride, padding, mode, ceil_mode)
     vmin, vmax = fmap.min().item(), fmap.max().item()
-    fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(10, 5.2), layout="constrained")
+    fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(PAGE_INCHES, 3.9), layout="constrained")
     p = max(padding, 0)
     padded = np.full((h + 2 * p, w + 2 * p), np.nan)
     padded[p:p + h, p:p + w] = fmap.numpy()
@@ -86,9 +88,9 @@ def pooling_figure(feature_map, kernel_size: int = 2, stride: int = 2, padding: 
     ax_in.set_title(f"input {h}×{w}" + (f", padding {padding}" if padding else ""))
     if pooled is None:
         ax_out.text(0.5, 0.5, "no output:\nPyTorch refuses\nthis layer", ha="center", va="center",
-                    fontsize=14, color=UNCOVERED, transform=ax_out.transAxes)
+                    fontsize=FONT_SIZE + 4, color=UNCOVERED, transform=ax_out.transAxes)
         ax_out.set_axis_off()
-        fig.suptitle(textwrap.fill(line, 100), color=UNCOVERED, fontsize=10)
+        fig.suptitle(textwrap.fill(line, 90), color=UNCOVERED, fontsize=FONT_SIZE)
         return fig
     oh, ow = pooled.shape
     rows, cols = window_starts(oh, stride, padding), window_starts(ow, stride, padding)
@@ -123,7 +125,7 @@ def pooling_figure(feature_map, kernel_size: int = 2, stride: int = 2, padding: 
         ax_out.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=color, linestyle=style,
                                    linewidth=2.5))
     ax_out.set_title(f"{mode} pooling → {oh}×{ow}")
-    fig.suptitle(line, fontsize=10)
+    fig.suptitle(line, fontsize=FONT_SIZE)
     return fig
 
 
@@ -134,10 +136,12 @@ def build_pooling_explorer(feature_map, kernel_size: int = 2, stride: int = 2, p
     ``static_figure`` shows the start state (chapter 3)."""
     fmap = _as_map(feature_map)
     largest = min(max(fmap.shape), 8)
+    check_choice("mode", mode, MODES)
+    check_choice("ceil_mode", ceil_mode, (False, True))
     controls = {
-        "kernel_size": widgets.IntSlider(value=kernel_size, min=1, max=largest, description="kernel"),
-        "stride": widgets.IntSlider(value=stride, min=1, max=largest, description="stride"),
-        "padding": widgets.IntSlider(value=padding, min=0, max=4, description="padding"),
+        "kernel_size": int_slider("kernel_size", kernel_size, 1, largest, description="kernel"),
+        "stride": int_slider("stride", stride, 1, largest, description="stride"),
+        "padding": int_slider("padding", padding, 0, 4, description="padding"),
         "mode": widgets.ToggleButtons(options=MODES, value=mode, description="pooling"),
         "ceil_mode": widgets.Checkbox(value=ceil_mode, description="ceil_mode"),
     }
