@@ -143,8 +143,7 @@ def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: P
         raise ValueError(f"padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
     axes = _axes(size, kernel_size, stride, padding, dilation)
     if padding == "same" and any(a.stride != 1 for a in axes):
-        raise ValueError(f"padding='same' needs stride 1 (PyTorch refuses it for strided convolutions), "
-                         f"got stride={stride!r}")
+        raise ValueError(f"padding='same' needs stride 1, got stride={stride!r}")
     for a in axes:
         if a.padded < a.span:
             raise ValueError(
