@@ -1,5 +1,6 @@
-"""helpers.plot draws what it is given where it belongs, refuses bad input with an error that names it
-and leaves no figure open when it fails; helpers.config settings."""
+"""helpers.plot draws what it is given where it belongs, refuses bad input with
+an error that names it and leaves no figure open when it fails; helpers.config
+settings."""
 
 from pathlib import Path
 
@@ -11,8 +12,14 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import helpers
 from helpers import config
-from helpers.plot import (plot_confusion_matrix, plot_history, show_batch, show_feature_maps, show_kernels,
-                          show_predictions)
+from helpers.plot import (
+    plot_confusion_matrix,
+    plot_history,
+    show_batch,
+    show_feature_maps,
+    show_kernels,
+    show_predictions,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,40 +37,75 @@ def test_show_batch_captions_each_image_with_its_class_name():
     fig = show_batch(images, labels, ["a", "b", "c"], nrow=5)
     assert captions(fig) == ["a", "b", "c"] * 3 + ["a"]
     grid = fig.axes[0].images[0].get_array()
-    pad = (grid.shape[1] - 5 * 32) // 6  # make_grid: 2 rows, 5 columns, room for captions
-    assert pad > 2 and grid.shape == (2 * (32 + pad) + pad, 5 * (32 + pad) + pad, 3)
+    pad = (
+        grid.shape[1] - 5 * 32
+    ) // 6  # make_grid: 2 rows, 5 columns, room for captions
+    assert pad > 2 and grid.shape == (
+        2 * (32 + pad) + pad,
+        5 * (32 + pad) + pad,
+        3,
+    )
 
 
 def tiles(fig, count):
-    """Where each image of a show_batch grid of constant images (image i filled with (i + 1) / 100)
-    lies: {i: (left, right, top, bottom)} in the grid's pixels."""
+    """Where each image of a show_batch grid of constant images (image i filled
+    with (i + 1) / 100) lies: {i: (left, right, top, bottom)} in the grid's
+    pixels."""
     grid = np.asarray(fig.axes[0].images[0].get_array())[..., 0]
     found = {}
     for i in range(count):
         rows, cols = np.nonzero(np.isclose(grid, (i + 1) / 100, atol=1e-4))
-        found[i] = (cols.min() - 0.5, cols.max() + 0.5, rows.min() - 0.5, rows.max() + 0.5)
+        found[i] = (
+            cols.min() - 0.5,
+            cols.max() + 0.5,
+            rows.min() - 0.5,
+            rows.max() + 0.5,
+        )
     return found
 
 
 @pytest.mark.parametrize("count, nrow", [(10, 4), (12, 3), (7, 7)])
 def test_each_caption_sits_above_its_own_tile(count, nrow):
-    images = (torch.arange(count) + 1.0).div(100).view(-1, 1, 1, 1).expand(-1, 1, 8, 8).contiguous()
+    images = (
+        (torch.arange(count) + 1.0)
+        .div(100)
+        .view(-1, 1, 1, 1)
+        .expand(-1, 1, 8, 8)
+        .contiguous()
+    )
     fig = show_batch(images, [f"#{i}" for i in range(count)], nrow=nrow)
     where = tiles(fig, count)
     for text in fig.axes[0].texts:
         i = int(text.get_text()[1:])
         left, right, top, bottom = where[i]
         x, y = text.get_position()
-        assert left < x < right and x == pytest.approx((left + right) / 2, abs=0.5), text.get_text()
-        assert text.get_va() == "bottom" and top - 1 <= y < top, text.get_text()  # just above it
-        above = [j for j, (l, r, _, b) in where.items() if l < x < r and b <= top and j != i]
-        assert all(where[j][3] < y for j in above)  # and below the tile above it
+        assert left < x < right and x == pytest.approx(
+            (left + right) / 2, abs=0.5
+        ), text.get_text()
+        # just above it ...
+        assert text.get_va() == "bottom" and top - 1 <= y < top, (
+            text.get_text()
+        )
+        above = [
+            j
+            for j, (lo, hi, _, bottom_j) in where.items()
+            if lo < x < hi and bottom_j <= top and j != i
+        ]
+        # ... and below the tile above it
+        assert all(where[j][3] < y for j in above)
 
 
 def test_show_batch_takes_a_loader_and_undoes_normalisation():
     x = torch.full((4, 1, 8, 8), 0.5)
-    fig = show_batch(DataLoader(TensorDataset((x - 0.5) / 0.25, torch.zeros(4, dtype=torch.long)), batch_size=4),
-                     class_names=["zero"], mean=[0.5], std=[0.25])
+    fig = show_batch(
+        DataLoader(
+            TensorDataset((x - 0.5) / 0.25, torch.zeros(4, dtype=torch.long)),
+            batch_size=4,
+        ),
+        class_names=["zero"],
+        mean=[0.5],
+        std=[0.25],
+    )
     assert captions(fig) == ["zero"] * 4
     assert fig.axes[0].images[0].get_array()[5, 5, 0] == pytest.approx(0.5)
 
@@ -75,35 +117,81 @@ def test_show_batch_shows_uint8_images_as_their_floats():
     assert np.allclose(as_bytes, as_floats)
 
 
-@pytest.mark.parametrize("bad", [torch.rand(3, 32, 32), torch.rand(2, 4, 8, 8), [1, 2]])
+@pytest.mark.parametrize(
+    "bad", [torch.rand(3, 32, 32), torch.rand(2, 4, 8, 8), [1, 2]]
+)
 def test_show_batch_refuses_wrong_shapes(bad):
     with pytest.raises(ValueError, match=r"\[N, 1 or 3, H, W\]"):
         show_batch(bad)
 
 
-@pytest.mark.parametrize("args, kwargs, message", [
-    ((torch.rand(0, 1, 8, 8),), {}, "images is an empty batch"),
-    ((torch.rand(4, 1, 8, 8), [0, 1]), {}, "labels has 2 entries for 4 images"),
-    ((torch.rand(4, 1, 8, 8), ["a"] * 4), dict(colors=["red"]), "colors has 1 entries for 4 images"),
-    ((torch.rand(4, 1, 8, 8), [0, 1, 2, 3], ["a", "b"]), {}, "label 2 has no name in class_names"),
-    ((torch.rand(4, 3, 8, 8) * 255,), {}, "images look like 0-255 pixel values"),
-    ((torch.randint(0, 256, (2, 1, 8, 8), dtype=torch.uint8),), dict(mean=[0.5], std=[0.2]), "uint8"),
-    ((torch.rand(4, 1, 8, 8),), dict(n=0), "n and nrow must be positive"),
-])
-def test_show_batch_refuses_bad_input_and_leaves_no_figure(args, kwargs, message):
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        ((torch.rand(0, 1, 8, 8),), {}, "images is an empty batch"),
+        (
+            (torch.rand(4, 1, 8, 8), [0, 1]),
+            {},
+            "labels has 2 entries for 4 images",
+        ),
+        (
+            (torch.rand(4, 1, 8, 8), ["a"] * 4),
+            dict(colors=["red"]),
+            "colors has 1 entries for 4 images",
+        ),
+        (
+            (torch.rand(4, 1, 8, 8), [0, 1, 2, 3], ["a", "b"]),
+            {},
+            "label 2 has no name in class_names",
+        ),
+        (
+            (torch.rand(4, 3, 8, 8) * 255,),
+            {},
+            "images look like 0-255 pixel values",
+        ),
+        (
+            (torch.randint(0, 256, (2, 1, 8, 8), dtype=torch.uint8),),
+            dict(mean=[0.5], std=[0.2]),
+            "uint8",
+        ),
+        ((torch.rand(4, 1, 8, 8),), dict(n=0), "n and nrow must be positive"),
+    ],
+)
+def test_show_batch_refuses_bad_input_and_leaves_no_figure(
+    args, kwargs, message
+):
     with pytest.raises(ValueError, match=message):
         show_batch(*args, **kwargs)
     assert not plt.get_fignums()
 
 
 def test_show_predictions_marks_mistakes_in_red():
-    fig = show_predictions(torch.rand(3, 1, 8, 8), torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]), ["x", "y"])
-    assert captions(fig) == ["x", "x\n(y)", "y"]  # the true class on a line of its own
-    assert [t.get_color() for t in fig.axes[0].texts] == ["green", "red", "green"]
+    fig = show_predictions(
+        torch.rand(3, 1, 8, 8),
+        torch.tensor([0, 1, 1]),
+        torch.tensor([0, 0, 1]),
+        ["x", "y"],
+    )
+    assert captions(fig) == [
+        "x",
+        "x\n(y)",
+        "y",
+    ]  # the true class on a line of its own
+    assert [t.get_color() for t in fig.axes[0].texts] == [
+        "green",
+        "red",
+        "green",
+    ]
 
 
-HISTORY = {"epoch": [1, 2], "train_loss": [1.0, 0.5], "train_acc": [0.5, 0.7], "val_loss": [1.1, 0.6],
-           "val_acc": [0.4, 0.6], "seconds": [1, 1]}
+HISTORY = {
+    "epoch": [1, 2],
+    "train_loss": [1.0, 0.5],
+    "train_acc": [0.5, 0.7],
+    "val_loss": [1.1, 0.6],
+    "val_acc": [0.4, 0.6],
+    "seconds": [1, 1],
+}
 
 
 def test_plot_history_single_run_and_comparison():
@@ -111,22 +199,39 @@ def test_plot_history_single_run_and_comparison():
     assert len(fig.axes[0].lines) == 2
     fig = plot_history({"a": HISTORY, "b": HISTORY})
     assert len(fig.axes[1].lines) == 4
-    assert [t.get_text() for t in fig.legends[0].texts] == ["a: train", "a: test", "b: train", "b: test"]
+    assert [t.get_text() for t in fig.legends[0].texts] == [
+        "a: train",
+        "a: test",
+        "b: train",
+        "b: test",
+    ]
 
 
 def test_plot_history_legend_shows_train_dashed_and_test_solid():
     for history in (HISTORY, {"a": HISTORY, "b": HISTORY}):
         legend = plot_history(history).legends[0]
-        styles = {t.get_text(): line.get_linestyle() for t, line in zip(legend.texts, legend.get_lines())}
-        assert styles and all(s == ("--" if label.endswith("train") else "-") for label, s in styles.items())
+        styles = {
+            t.get_text(): line.get_linestyle()
+            for t, line in zip(legend.texts, legend.get_lines())
+        }
+        assert styles and all(
+            s == ("--" if label.endswith("train") else "-")
+            for label, s in styles.items()
+        )
         assert {label.split()[-1] for label in styles} == {"train", "test"}
 
 
-@pytest.mark.parametrize("history, message", [
-    ({}, "history must be what fit returns"),
-    ({"epoch": [1], "train_loss": [1.0]}, "history lacks train_acc"),
-    ({"a": HISTORY, "b": {"epoch": [1]}}, r"history\['b'\] lacks train_loss, train_acc"),
-])
+@pytest.mark.parametrize(
+    "history, message",
+    [
+        ({}, "history must be what fit returns"),
+        ({"epoch": [1], "train_loss": [1.0]}, "history lacks train_acc"),
+        (
+            {"a": HISTORY, "b": {"epoch": [1]}},
+            r"history\['b'\] lacks train_loss, train_acc",
+        ),
+    ],
+)
 def test_plot_history_refuses_what_fit_does_not_return(history, message):
     with pytest.raises(ValueError, match=message):
         plot_history(history)
@@ -134,7 +239,9 @@ def test_plot_history_refuses_what_fit_does_not_return(history, message):
 
 
 def test_a_plot_that_fails_midway_closes_its_figure():
-    broken = dict(HISTORY, train_loss=[1.0, 0.5, 0.2])  # one value too many: matplotlib refuses it
+    broken = dict(
+        HISTORY, train_loss=[1.0, 0.5, 0.2]
+    )  # one value too many: matplotlib refuses it
     with pytest.raises(ValueError):
         plot_history(broken)
     assert not plt.get_fignums()
@@ -146,10 +253,21 @@ def test_confusion_matrix_figure_rows_sum_to_one():
     assert shown.sum(axis=1).tolist() == pytest.approx([1.0, 1.0])
 
 
-@pytest.mark.parametrize("cm, names, message", [
-    (torch.eye(3), ["a", "b"], "class_names has 2 names for a 3x3 confusion matrix"),
-    (torch.ones(2, 3), ["a", "b"], r"cm must be a square matrix \[k, k\], got shape \[2, 3\]"),
-])
+@pytest.mark.parametrize(
+    "cm, names, message",
+    [
+        (
+            torch.eye(3),
+            ["a", "b"],
+            "class_names has 2 names for a 3x3 confusion matrix",
+        ),
+        (
+            torch.ones(2, 3),
+            ["a", "b"],
+            r"cm must be a square matrix \[k, k\], got shape \[2, 3\]",
+        ),
+    ],
+)
 def test_confusion_matrix_refuses_a_wrong_number_of_names(cm, names, message):
     with pytest.raises(ValueError, match=message):
         plot_confusion_matrix(cm, names)
@@ -170,7 +288,11 @@ def test_kernels_and_feature_maps_check_their_shapes():
 
 def test_quick_mode_and_epochs(monkeypatch):
     monkeypatch.setenv(config.QUICK_ENV, "1")
-    assert helpers.is_quick() and helpers.epochs(10) == 1 and helpers.epochs(10, quick=2) == 2
+    assert (
+        helpers.is_quick()
+        and helpers.epochs(10) == 1
+        and helpers.epochs(10, quick=2) == 2
+    )
     monkeypatch.setenv(config.QUICK_ENV, "0")
     assert not helpers.is_quick() and helpers.epochs(10) == 10
     with pytest.raises(ValueError):
@@ -181,14 +303,19 @@ def test_data_dir_env_and_default(monkeypatch, tmp_path):
     monkeypatch.setenv(config.DATA_ENV, str(tmp_path))
     assert helpers.data_dir() == tmp_path
     monkeypatch.delenv(config.DATA_ENV)
-    assert helpers.data_dir() == Path(config.__file__).resolve().parent.parent / "data"
+    assert (
+        helpers.data_dir()
+        == Path(config.__file__).resolve().parent.parent / "data"
+    )
 
 
 def test_set_seed_makes_random_numbers_repeat():
     g = helpers.set_seed(7)
     a = (torch.rand(3), torch.randperm(5, generator=g))
     g = helpers.set_seed(7)
-    assert torch.equal(a[0], torch.rand(3)) and torch.equal(a[1], torch.randperm(5, generator=g))
+    assert torch.equal(a[0], torch.rand(3)) and torch.equal(
+        a[1], torch.randperm(5, generator=g)
+    )
 
 
 def test_get_device_is_a_usable_device():

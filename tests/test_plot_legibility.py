@@ -1,5 +1,6 @@
-"""Every figure of helpers stays legible on the website: its text, once the PNG is shrunk to the page's
-content width, is at least 80 % of the page's body text."""
+"""Every figure of helpers stays legible on the website: its text, once the PNG
+is shrunk to the page's content width, is at least 80 % of the page's body
+text."""
 
 import io
 
@@ -9,41 +10,90 @@ import torch
 from matplotlib.text import Text
 from PIL import Image
 
-from helpers.plot import (plot_confusion_matrix, plot_history, show_batch, show_feature_maps, show_kernels,
-                          show_predictions)
+from helpers.plot import (
+    plot_confusion_matrix,
+    plot_history,
+    show_batch,
+    show_feature_maps,
+    show_kernels,
+    show_predictions,
+)
 from helpers.widgets.kernels import kernel_figure
 from helpers.widgets.output_size import draw_windows
 from helpers.widgets.pooling import pooling_figure
 
-CONTENT_PX = 730  # the website's content width (Jupyter Book's theme, a desktop window)
+CONTENT_PX = (
+    730  # the website's content width (Jupyter Book's theme, a desktop window)
+)
 BODY_PX = 16  # its body text: 1rem
-DPI = 100  # notebook PNGs (matplotlib's inline backend), cropped to their content
+# notebook PNGs (matplotlib's inline backend), cropped to their content
+DPI = 100
 SMALLEST = 0.8 * BODY_PX
 
-FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-           "Ankle boot"]
-HISTORY = {"epoch": list(range(1, 11)), "train_loss": [1 / e for e in range(1, 11)],
-           "train_acc": [1 - 1 / (e + 1) for e in range(1, 11)], "val_loss": [1.1 / e for e in range(1, 11)],
-           "val_acc": [0.9 - 1 / (e + 2) for e in range(1, 11)]}
+FASHION = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+HISTORY = {
+    "epoch": list(range(1, 11)),
+    "train_loss": [1 / e for e in range(1, 11)],
+    "train_acc": [1 - 1 / (e + 1) for e in range(1, 11)],
+    "val_loss": [1.1 / e for e in range(1, 11)],
+    "val_acc": [0.9 - 1 / (e + 2) for e in range(1, 11)],
+}
 torch.manual_seed(0)
 FIGURES = {
-    "show_batch 8 columns": lambda: show_batch(torch.rand(32, 1, 28, 28), torch.arange(32) % 10, FASHION,
-                                               title="One training batch"),
+    "show_batch 8 columns": lambda: show_batch(
+        torch.rand(32, 1, 28, 28),
+        torch.arange(32) % 10,
+        FASHION,
+        title="One training batch",
+    ),
     "show_predictions, wide tiles asked": lambda: show_predictions(
-        torch.rand(18, 3, 32, 32), torch.arange(18) % 10, (torch.arange(18) + 1) % 10, FASHION, n=18,
-        nrow=6, tile_inches=1.9),
-    "plot_history": lambda: plot_history(HISTORY, title="Fashion-MNIST, Adam from lr 0.01, batch 64"),
-    "plot_history, three runs": lambda: plot_history({"baseline": HISTORY, "+ BatchNorm": HISTORY,
-                                                      "+ augmentation": HISTORY}),
+        torch.rand(18, 3, 32, 32),
+        torch.arange(18) % 10,
+        (torch.arange(18) + 1) % 10,
+        FASHION,
+        n=18,
+        nrow=6,
+        tile_inches=1.9,
+    ),
+    "plot_history": lambda: plot_history(
+        HISTORY, title="Fashion-MNIST, Adam from lr 0.01, batch 64"
+    ),
+    "plot_history, three runs": lambda: plot_history(
+        {
+            "baseline": HISTORY,
+            "+ BatchNorm": HISTORY,
+            "+ augmentation": HISTORY,
+        }
+    ),
     "plot_confusion_matrix 10 classes": lambda: plot_confusion_matrix(
-        torch.randint(0, 50, (10, 10)) + 500 * torch.eye(10, dtype=torch.long), FASHION,
-        title="modern LeNet, test set (fractions of each true class)"),
-    "show_kernels": lambda: show_kernels(torch.randn(6, 1, 5, 5), title="first-layer kernels"),
-    "show_feature_maps": lambda: show_feature_maps(torch.randn(16, 8, 8), nrow=8,
-                                                   title="after the second block: 16 maps of 8x8"),
+        torch.randint(0, 50, (10, 10)) + 500 * torch.eye(10, dtype=torch.long),
+        FASHION,
+        title="modern LeNet, test set (fractions of each true class)",
+    ),
+    "show_kernels": lambda: show_kernels(
+        torch.randn(6, 1, 5, 5), title="first-layer kernels"
+    ),
+    "show_feature_maps": lambda: show_feature_maps(
+        torch.randn(16, 8, 8),
+        nrow=8,
+        title="after the second block: 16 maps of 8x8",
+    ),
     "kernel_figure": lambda: kernel_figure(torch.rand(64, 64), "Sobel x"),
     "pooling_figure": lambda: pooling_figure(torch.rand(30, 30), 3, 2),
-    "pooling_figure refused": lambda: pooling_figure(torch.rand(30, 30), 3, 2, padding=2),
+    "pooling_figure refused": lambda: pooling_figure(
+        torch.rand(30, 30), 3, 2, padding=2
+    ),
     "draw_windows 1D": lambda: draw_windows(10, 3, stride=2),
     "draw_windows 1D long": lambda: draw_windows(16, 7, padding=4, dilation=1),
     "draw_windows 2D": lambda: draw_windows((7, 7), 3, stride=2, padding=1),
@@ -58,7 +108,11 @@ def smallest_text_px(fig) -> tuple[float, str]:
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     width = Image.open(buffer).size[0]
     shrink = min(1.0, CONTENT_PX / width)
-    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    texts = [
+        t
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip()
+    ]
     smallest = min(texts, key=lambda t: t.get_fontsize())
     return smallest.get_fontsize() * DPI / 72 * shrink, smallest.get_text()
 
@@ -68,13 +122,16 @@ def test_text_is_legible_at_the_page_width(draw):
     fig = draw()
     try:
         px, text = smallest_text_px(fig)
-        assert px >= SMALLEST, f"{text!r} is {px:.1f} px on the page, under {SMALLEST:.1f} px"
+        assert px >= SMALLEST, (
+            f"{text!r} is {px:.1f} px on the page, under {SMALLEST:.1f} px"
+        )
     finally:
         plt.close(fig)
 
 
 def test_the_check_catches_the_old_learning_curves():
-    # what plot_history drew before: 11 inches wide with legends of 8 points, shrunk to 730 px
+    # what plot_history drew before: 11 inches wide with legends of 8 points,
+    # shrunk to 730 px
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for ax in axes:
         ax.plot([1, 2], [1, 2], label="train")

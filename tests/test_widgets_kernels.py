@@ -1,5 +1,5 @@
-"""The kernel explorer of chapter 1 (helpers.widgets.kernels): its computation, figure and controls."""
-
+"""The kernel explorer of chapter 1 (helpers.widgets.kernels): its computation,
+figure and controls."""
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -8,10 +8,15 @@ import torch
 from torch import nn
 
 from helpers.kernels import KERNELS, apply_kernel, as_kernel
-from helpers.widgets import kernel_explorer
-from helpers.widgets.kernels import CUSTOM, build_kernel_explorer, kernel_figure
+from helpers.widgets.kernels import (
+    CUSTOM,
+    build_kernel_explorer,
+    kernel_figure,
+)
 
-RAMP = torch.arange(5.0).repeat(4, 1)  # [4, 5]: every row is 0 1 2 3 4, brightness grows to the right
+RAMP = torch.arange(5.0).repeat(
+    4, 1
+)  # [4, 5]: every row is 0 1 2 3 4, brightness grows to the right
 PNG_MAGIC = b"\x89PNG"
 
 
@@ -23,12 +28,19 @@ def test_identity_keeps_the_inside_of_the_image():
 def test_sobel_on_a_ramp_gives_its_slope_times_eight():
     assert torch.equal(apply_kernel(RAMP, "Sobel x"), torch.full((2, 3), 8.0))
     assert torch.equal(apply_kernel(RAMP, "Sobel y"), torch.zeros(2, 3))
-    assert torch.equal(apply_kernel(RAMP, "Laplacian"), torch.zeros(2, 3))  # a ramp has no curvature
+    assert torch.equal(
+        apply_kernel(RAMP, "Laplacian"), torch.zeros(2, 3)
+    )  # a ramp has no curvature
 
 
 def test_box_blur_averages_and_keeps_a_constant_image():
-    assert torch.allclose(apply_kernel(torch.full((3, 3), 0.5), "box blur"), torch.tensor([[0.5]]))
-    assert torch.allclose(apply_kernel(RAMP, "box blur"), RAMP[1:-1, 1:-1])  # a linear ramp is its own mean
+    assert torch.allclose(
+        apply_kernel(torch.full((3, 3), 0.5), "box blur"),
+        torch.tensor([[0.5]]),
+    )
+    assert torch.allclose(
+        apply_kernel(RAMP, "box blur"), RAMP[1:-1, 1:-1]
+    )  # a linear ramp is its own mean
 
 
 def test_kernels_that_sum_to_one_keep_flat_regions():
@@ -48,7 +60,9 @@ def test_apply_kernel_agrees_with_conv2d_and_accepts_numbers():
     assert torch.allclose(got, expected, atol=1e-6)
 
 
-@pytest.mark.parametrize("bad", [[[1, 2], [3, 4]], torch.ones(3, 3, 3), "emboss"])
+@pytest.mark.parametrize(
+    "bad", [[[1, 2], [3, 4]], torch.ones(3, 3, 3), "emboss"]
+)
 def test_as_kernel_refuses_what_is_not_a_3x3_kernel(bad):
     with pytest.raises(ValueError):
         as_kernel(bad)
@@ -79,22 +93,33 @@ def test_explorer_builds_and_its_controls_redraw():
     (menu, grid), picture = ui.children[0].children, ui.children[1]
     cells = grid.children
     assert isinstance(ui, widgets.VBox) and len(cells) == 9
-    assert [c.value for c in cells] == [v for row in KERNELS["Sobel x"] for v in row]
+    assert [c.value for c in cells] == [
+        v for row in KERNELS["Sobel x"] for v in row
+    ]
     first = bytes(picture.value)
     assert first.startswith(PNG_MAGIC)
 
     menu.value = "Laplacian"  # a preset fills the grid and redraws
-    assert [c.value for c in cells] == [v for row in KERNELS["Laplacian"] for v in row]
-    assert bytes(picture.value).startswith(PNG_MAGIC) and bytes(picture.value) != first
+    assert [c.value for c in cells] == [
+        v for row in KERNELS["Laplacian"] for v in row
+    ]
+    assert (
+        bytes(picture.value).startswith(PNG_MAGIC)
+        and bytes(picture.value) != first
+    )
 
-    cells[4].value = -3.0  # editing a number turns the kernel into a custom one
+    cells[
+        4
+    ].value = -3.0  # editing a number turns the kernel into a custom one
     assert menu.value == CUSTOM
     cells[4].value = -4.0  # ...and back into the preset it equals
     assert menu.value == "Laplacian"
 
 
 def test_explorer_starts_from_custom_numbers():
-    ui, static = build_kernel_explorer(RAMP / 4, [[0, 0, 0], [0, 2, 0], [0, 0, 0]])
+    ui, static = build_kernel_explorer(
+        RAMP / 4, [[0, 0, 0], [0, 2, 0], [0, 0, 0]]
+    )
     assert static.axes[0].get_title() == "custom kernel"
     plt.close(static)
     assert ui.children[0].children[0].value == CUSTOM

@@ -1,13 +1,8 @@
-"""The output-size explorer of chapter 2 (helpers.widgets.output_size): its drawing and controls. The
-arithmetic it shows is tested in test_shapes.py."""
-
-import itertools
+"""The output-size explorer of chapter 2 (helpers.widgets.output_size): its
+drawing and controls. The arithmetic it shows is tested in test_shapes.py."""
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
 from helpers.widgets.output_size import OutputSizeExplorer, draw_windows
 
@@ -21,8 +16,14 @@ def _texts(fig):
 def test_1d_drawing_has_a_row_per_window():
     fig = draw_windows(8, 3, stride=3)
     try:
-        assert [t for t in _texts(fig) if t.startswith("out[")] == ["out[0]", "out[1]"]
-        assert fig.get_suptitle() == "input 8, kernel 3, stride 3, padding 0, dilation 1 → output 2"
+        assert [t for t in _texts(fig) if t.startswith("out[")] == [
+            "out[0]",
+            "out[1]",
+        ]
+        assert (
+            fig.get_suptitle()
+            == "input 8, kernel 3, stride 3, padding 0, dilation 1 → output 2"
+        )
         fig.canvas.draw()
     finally:
         plt.close(fig)
@@ -41,13 +42,19 @@ def test_1d_drawing_stops_listing_windows_at_max_windows():
 def test_2d_drawing_shows_input_and_output_grids():
     fig = draw_windows((7, 7), 3, stride=2, padding=1)
     try:
-        assert [ax.get_title() for ax in fig.axes] == ["input 7×7, padded to 9×9", "output 4×4"]
+        assert [ax.get_title() for ax in fig.axes] == [
+            "input 7×7, padded to 9×9",
+            "output 4×4",
+        ]
         fig.canvas.draw()
     finally:
         plt.close(fig)
 
 
-@pytest.mark.parametrize("args", [(4, 5), (7, 3, 2, "same"), ((4, 4), 3, 1, 0, 2), ((7, 7), 3, 2, "same")])
+@pytest.mark.parametrize(
+    "args",
+    [(4, 5), (7, 3, 2, "same"), ((4, 4), 3, 1, 0, 2), ((7, 7), 3, 2, "same")],
+)
 def test_refused_parameters_are_drawn_with_pytorchs_error(args):
     fig = draw_windows(*args)
     try:
@@ -68,16 +75,36 @@ def test_explorer_follows_its_controls_and_flags_refusals():
     assert first.startswith(PNG_MAGIC)
     assert "PyTorch: 2 (agrees)" in explorer.report.value
     explorer.mode.value = "same"
-    explorer.stride.value = 2  # PyTorch refuses 'same' with a stride: a message, not a crash
-    assert "PyTorch refuses" in explorer.report.value and "#cb181d" in explorer.report.value
+    explorer.stride.value = (
+        2  # PyTorch refuses 'same' with a stride: a message, not a crash
+    )
+    assert (
+        "PyTorch refuses" in explorer.report.value
+        and "#cb181d" in explorer.report.value
+    )
     assert explorer.padding.disabled
     explorer.stride.value = 1
     explorer.dims.value = "2D"
-    assert explorer.settings() == dict(size=(8, 8), kernel_size=(3, 3), stride=(1, 1), padding="same",
-                                       dilation=(1, 1))
+    assert explorer.settings() == dict(
+        size=(8, 8),
+        kernel_size=(3, 3),
+        stride=(1, 1),
+        padding="same",
+        dilation=(1, 1),
+    )
     assert "PyTorch: (8, 8) (agrees)" in explorer.report.value
     explorer.mode.value = "number"
-    explorer.size.value, explorer.kernel.value, explorer.dilation.value = 4, 3, 3  # span 7 > 4
-    assert "Kernel size can't be greater than actual input size" in explorer.report.value
-    assert bytes(explorer.image.value).startswith(PNG_MAGIC) and bytes(explorer.image.value) != first
+    explorer.size.value, explorer.kernel.value, explorer.dilation.value = (
+        4,
+        3,
+        3,
+    )  # span 7 > 4
+    assert (
+        "Kernel size can't be greater than actual input size"
+        in explorer.report.value
+    )
+    assert (
+        bytes(explorer.image.value).startswith(PNG_MAGIC)
+        and bytes(explorer.image.value) != first
+    )
     assert not plt.get_fignums()  # every drawing was closed

@@ -1,5 +1,5 @@
-"""The pooling explorer of chapter 3 (helpers.widgets.pooling): its computation, figure and controls."""
-
+"""The pooling explorer of chapter 3 (helpers.widgets.pooling): its
+computation, figure and controls."""
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -8,22 +8,45 @@ import torch
 from torch import nn
 
 from helpers.shapes import pool_output_size
-from helpers.widgets import pooling_explorer
-from helpers.widgets.pooling import build_pooling_explorer, pool_map, pooling_figure, uncovered, window_starts
+from helpers.widgets.pooling import (
+    build_pooling_explorer,
+    pool_map,
+    pooling_figure,
+    uncovered,
+    window_starts,
+)
 
 PNG_MAGIC = b"\x89PNG"
 torch.manual_seed(0)
 FMAP = torch.rand(11, 13)  # odd sizes, so that floor and ceil modes differ
 
 
-@pytest.mark.parametrize("mode, layer", [("max", nn.MaxPool2d), ("avg", nn.AvgPool2d)])
-@pytest.mark.parametrize("kernel_size, stride, padding, ceil_mode",
-                         [(2, 2, 0, False), (3, 2, 0, False), (3, 2, 1, True), (2, 3, 1, True), (1, 1, 0, False)])
-def test_pool_map_agrees_with_the_layers_and_the_formula(mode, layer, kernel_size, stride, padding, ceil_mode):
-    pooled, line = pool_map(FMAP, kernel_size, stride, padding, mode, ceil_mode)
-    expected = layer(kernel_size, stride, padding, ceil_mode=ceil_mode)(FMAP[None, None])[0, 0]
+@pytest.mark.parametrize(
+    "mode, layer", [("max", nn.MaxPool2d), ("avg", nn.AvgPool2d)]
+)
+@pytest.mark.parametrize(
+    "kernel_size, stride, padding, ceil_mode",
+    [
+        (2, 2, 0, False),
+        (3, 2, 0, False),
+        (3, 2, 1, True),
+        (2, 3, 1, True),
+        (1, 1, 0, False),
+    ],
+)
+def test_pool_map_agrees_with_the_layers_and_the_formula(
+    mode, layer, kernel_size, stride, padding, ceil_mode
+):
+    pooled, line = pool_map(
+        FMAP, kernel_size, stride, padding, mode, ceil_mode
+    )
+    expected = layer(kernel_size, stride, padding, ceil_mode=ceil_mode)(
+        FMAP[None, None]
+    )[0, 0]
     assert torch.equal(pooled, expected)
-    size = pool_output_size((11, 13), kernel_size, stride, padding, ceil_mode=ceil_mode)
+    size = pool_output_size(
+        (11, 13), kernel_size, stride, padding, ceil_mode=ceil_mode
+    )
     assert tuple(pooled.shape) == size
     assert line.endswith(f"11×13 → {size[0]}×{size[1]}")
 
@@ -37,7 +60,9 @@ def test_pool_map_accepts_a_single_channel_and_refuses_batches():
         pool_map(FMAP, 2, 2, mode="min")
 
 
-@pytest.mark.parametrize("kernel_size, stride, padding", [(2, 2, 2), (20, 1, 0), (3, 1, 2)])
+@pytest.mark.parametrize(
+    "kernel_size, stride, padding", [(2, 2, 2), (20, 1, 0), (3, 1, 2)]
+)
 def test_refused_layers_are_flagged_not_raised(kernel_size, stride, padding):
     with pytest.raises(RuntimeError):  # PyTorch itself refuses these
         nn.MaxPool2d(kernel_size, stride, padding)(FMAP[None, None])
@@ -54,19 +79,41 @@ def test_refused_layers_are_flagged_not_raised(kernel_size, stride, padding):
 def test_window_starts_and_uncovered_pixels():
     assert window_starts(3, 2, 0) == [0, 2, 4]
     assert window_starts(3, 2, 1) == [-1, 1, 3]
-    assert uncovered(7, 3, 2, 2, 0) == [6]           # floor mode drops the last column of 7
-    assert uncovered(7, 4, 2, 2, 0) == []            # ceil mode keeps it, in a window of one
-    assert uncovered(9, 4, 3, 2, 0) == []            # overlapping F=3, S=2 covers 9 exactly
-    assert uncovered(10, 3, 1, 4, 0) == [1, 2, 3, 5, 6, 7, 9]  # stride > kernel skips pixels
+    assert uncovered(7, 3, 2, 2, 0) == [
+        6
+    ]  # floor mode drops the last column of 7
+    assert (
+        uncovered(7, 4, 2, 2, 0) == []
+    )  # ceil mode keeps it, in a window of one
+    assert (
+        uncovered(9, 4, 3, 2, 0) == []
+    )  # overlapping F=3, S=2 covers 9 exactly
+    assert uncovered(10, 3, 1, 4, 0) == [
+        1,
+        2,
+        3,
+        5,
+        6,
+        7,
+        9,
+    ]  # stride > kernel skips pixels
 
 
-@pytest.mark.parametrize("params", [dict(), dict(kernel_size=3, stride=2, mode="avg"),
-                                    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)])
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(kernel_size=3, stride=2, mode="avg"),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    ],
+)
 def test_figure_shows_input_and_output(params):
     fig = pooling_figure(FMAP, **params)
     try:
         ax_in, ax_out = fig.axes
-        pooled, line = pool_map(FMAP, **{"kernel_size": 2, "stride": 2, **params})
+        pooled, line = pool_map(
+            FMAP, **{"kernel_size": 2, "stride": 2, **params}
+        )
         assert ax_out.images[0].get_array().shape == tuple(pooled.shape)
         assert fig.texts[0].get_text() == line
         fig.canvas.draw()
@@ -77,12 +124,24 @@ def test_figure_shows_input_and_output(params):
 def test_explorer_builds_and_its_controls_redraw():
     ui, static = build_pooling_explorer(FMAP)
     plt.close(static)
-    (kernel, stride, padding), (mode, ceil) = ui.children[0].children, ui.children[1].children
+    (kernel, stride, padding), (mode, _) = (
+        ui.children[0].children,
+        ui.children[1].children,
+    )
     picture = ui.children[2]
-    assert isinstance(ui, widgets.VBox) and (kernel.value, stride.value, mode.value) == (2, 2, "max")
+    assert isinstance(ui, widgets.VBox) and (
+        kernel.value,
+        stride.value,
+        mode.value,
+    ) == (2, 2, "max")
     first = bytes(picture.value)
     assert first.startswith(PNG_MAGIC)
     mode.value = "avg"
-    assert bytes(picture.value).startswith(PNG_MAGIC) and bytes(picture.value) != first
-    padding.value = 3  # more than half the kernel: flagged in the picture, no exception
+    assert (
+        bytes(picture.value).startswith(PNG_MAGIC)
+        and bytes(picture.value) != first
+    )
+    padding.value = (
+        3  # more than half the kernel: flagged in the picture, no exception
+    )
     assert bytes(picture.value).startswith(PNG_MAGIC)

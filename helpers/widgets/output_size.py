@@ -1,13 +1,16 @@
-"""The output-size explorer of chapter 2: how many windows a convolution fits, and where each one lands.
+"""The output-size explorer of chapter 2: how many windows a convolution fits,
+and where each one lands.
 
-Ints describe a 1D convolution, pairs a 2D one (one number per dimension, as ``nn.Conv2d`` takes them).
-``padding`` is an int (or pair), ``'valid'``, ``'same'`` or ``'full'``. The arithmetic is in
-:mod:`helpers.shapes` (:func:`~helpers.shapes.coverage`, :func:`~helpers.shapes.output_size_report`);
+Ints describe a 1D convolution, pairs a 2D one (one number per dimension, as
+``nn.Conv2d`` takes them). ``padding`` is an int (or pair), ``'valid'``,
+``'same'`` or ``'full'``. The arithmetic is in :mod:`helpers.shapes`
+(:func:`~helpers.shapes.coverage`, :func:`~helpers.shapes.output_size_report`);
 this module only draws and interacts:
 
-- :func:`draw_windows` draws the (padded) input and where every window lands on it.
-- :func:`output_size_explorer` puts sliders on it and on the report (after CNN Explainer's
-  hyper-parameter view).
+- :func:`draw_windows` draws the (padded) input and where every window lands on
+  it.
+- :func:`output_size_explorer` puts sliders on it and on the report (after CNN
+  Explainer's hyper-parameter view).
 """
 
 from __future__ import annotations
@@ -22,23 +25,72 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from ..plot import FONT_SIZE, PAGE_INCHES, closes_on_error
-from ..shapes import Padding, Size, _Axis, _axes, _ndim, output_size_report, pytorch_refusal
+from ..shapes import (
+    Padding,
+    Size,
+    _axes,
+    _Axis,
+    _ndim,
+    output_size_report,
+    pytorch_refusal,
+)
 from . import check_choice, int_slider
 
-PAD_COLOR, READ_COLOR, NEVER_READ_COLOR, WINDOW_COLOR = "#d9d9d9", "#c6dbef", "#f4a3a3", "#6baed6"
+PAD_COLOR, READ_COLOR, NEVER_READ_COLOR, WINDOW_COLOR = (
+    "#d9d9d9",
+    "#c6dbef",
+    "#f4a3a3",
+    "#6baed6",
+)
 FIRST_COLOR, LAST_COLOR, REFUSED_COLOR = "#e6550d", "#756bb1", "#cb181d"
-LEGEND = ("grey: zero padding · blue: input values some window reads · red: values no window reads · "
-          "orange / purple: the first / last window")
-LEGEND_2D = " · numbers: how many taps read each value · dots: where each window starts"
+LEGEND = (
+    "grey: zero padding · blue: input values some window reads · red: values "
+    "no window reads · orange / purple: the first / last window"
+)
+LEGEND_2D = (
+    " · numbers: how many taps read each value · dots: where each window "
+    "starts"
+)
 
 
-def _cell(ax, x, y, color, *, edge="white", width=1.0, style="solid", text=None, text_color="black",
-          fontsize=FONT_SIZE, inset=0.0, z=1):
-    ax.add_patch(Rectangle((x + inset, y + inset), 1 - 2 * inset, 1 - 2 * inset, facecolor=color,
-                           edgecolor=edge, linewidth=width, linestyle=style, zorder=z))
+def _cell(
+    ax,
+    x,
+    y,
+    color,
+    *,
+    edge="white",
+    width=1.0,
+    style="solid",
+    text=None,
+    text_color="black",
+    fontsize=FONT_SIZE,
+    inset=0.0,
+    z=1,
+):
+    ax.add_patch(
+        Rectangle(
+            (x + inset, y + inset),
+            1 - 2 * inset,
+            1 - 2 * inset,
+            facecolor=color,
+            edgecolor=edge,
+            linewidth=width,
+            linestyle=style,
+            zorder=z,
+        )
+    )
     if text is not None:
-        ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=fontsize, color=text_color,
-                zorder=z + 1)
+        ax.text(
+            x + 0.5,
+            y + 0.5,
+            text,
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color=text_color,
+            zorder=z + 1,
+        )
 
 
 def _finish(ax, width, height):
@@ -49,37 +101,90 @@ def _finish(ax, width, height):
 
 
 def _draw_1d(axis: _Axis, refused: bool, max_windows: int):
-    overrun = refused and axis.span > axis.padded  # PyTorch refuses because the window does not fit
+    # PyTorch refuses because the window does not fit
+    overrun = refused and axis.span > axis.padded
     shown = 0 if refused else min(axis.windows, max_windows)
     more = 0 if refused else axis.windows - shown
     rows = 1.3 + shown + (1 if more or overrun else 0)
     width = max(axis.padded, axis.span)
-    inch = min(0.42, (PAGE_INCHES - 1.2) / width)  # per cell, so that the figure fits the page
-    fig, ax = plt.subplots(figsize=(max(6.0, inch * width + 1.2), inch * rows + 1.3), layout="constrained")
+    # per cell, so that the figure fits the page
+    inch = min(0.42, (PAGE_INCHES - 1.2) / width)
+    fig, ax = plt.subplots(
+        figsize=(max(6.0, inch * width + 1.2), inch * rows + 1.3),
+        layout="constrained",
+    )
     count = None if refused else axis.count()
     for q in range(axis.padded):
         i = q - axis.left
         if 0 <= i < axis.size:
             never = count is not None and count[i] == 0
-            _cell(ax, q, 0, NEVER_READ_COLOR if never else READ_COLOR, text=str(i))
+            _cell(
+                ax,
+                q,
+                0,
+                NEVER_READ_COLOR if never else READ_COLOR,
+                text=str(i),
+            )
         else:
             _cell(ax, q, 0, PAD_COLOR)
     ax.text(-0.3, 0.5, "input", ha="right", va="center", fontsize=FONT_SIZE)
     if overrun:  # the first window, sticking out of the input
-        ax.plot([0.5, axis.span - 0.5], [1.8, 1.8], color=REFUSED_COLOR, linewidth=1, zorder=2)
+        ax.plot(
+            [0.5, axis.span - 0.5],
+            [1.8, 1.8],
+            color=REFUSED_COLOR,
+            linewidth=1,
+            zorder=2,
+        )
         for q in range(0, axis.span, axis.dilation):
-            _cell(ax, q, 1.3, REFUSED_COLOR, edge=REFUSED_COLOR, inset=0.12, z=3)
-        ax.text(-0.3, 1.8, "window", ha="right", va="center", fontsize=FONT_SIZE, color=REFUSED_COLOR)
+            _cell(
+                ax, q, 1.3, REFUSED_COLOR, edge=REFUSED_COLOR, inset=0.12, z=3
+            )
+        ax.text(
+            -0.3,
+            1.8,
+            "window",
+            ha="right",
+            va="center",
+            fontsize=FONT_SIZE,
+            color=REFUSED_COLOR,
+        )
     for j in range(shown):
         y = 1.3 + j
-        color = FIRST_COLOR if j == 0 else LAST_COLOR if j == axis.windows - 1 else WINDOW_COLOR
+        color = (
+            FIRST_COLOR
+            if j == 0
+            else LAST_COLOR
+            if j == axis.windows - 1
+            else WINDOW_COLOR
+        )
         taps = axis.taps(j)
-        ax.plot([taps[0] + 0.5, taps[-1] + 0.5], [y + 0.5, y + 0.5], color=color, linewidth=1, zorder=2)
+        ax.plot(
+            [taps[0] + 0.5, taps[-1] + 0.5],
+            [y + 0.5, y + 0.5],
+            color=color,
+            linewidth=1,
+            zorder=2,
+        )
         for q in taps:
             _cell(ax, q, y, color, edge=color, inset=0.12, z=3)
-        ax.text(-0.3, y + 0.5, f"out[{j}]", ha="right", va="center", fontsize=FONT_SIZE)
+        ax.text(
+            -0.3,
+            y + 0.5,
+            f"out[{j}]",
+            ha="right",
+            va="center",
+            fontsize=FONT_SIZE,
+        )
     if more:
-        ax.text(0, 1.3 + shown + 0.5, f"… and {more} more windows", ha="left", va="center", fontsize=FONT_SIZE)
+        ax.text(
+            0,
+            1.3 + shown + 0.5,
+            f"… and {more} more windows",
+            ha="left",
+            va="center",
+            fontsize=FONT_SIZE,
+        )
     _finish(ax, width, rows)
     ax.set_xlim(-1.8, width + 0.1)
     return fig
@@ -89,14 +194,24 @@ def _draw_2d(axes: list[_Axis], refused: bool):
     ah, aw = axes
     out_h, out_w = ah.windows, aw.windows
     width, height = max(aw.padded, aw.span), max(ah.padded, ah.span)
-    inch = min(0.34, (PAGE_INCHES - 2) / (width + max(out_w, 3)))  # per cell, to fit the page
+    # per cell, to fit the page
+    inch = min(0.34, (PAGE_INCHES - 2) / (width + max(out_w, 3)))
     if refused:
-        fig, ax_in = plt.subplots(figsize=(max(6.0, inch * width + 1), inch * height + 1.4),
-                                  layout="constrained")
+        fig, ax_in = plt.subplots(
+            figsize=(max(6.0, inch * width + 1), inch * height + 1.4),
+            layout="constrained",
+        )
     else:
         fig, (ax_in, ax_out) = plt.subplots(
-            1, 2, figsize=(max(6.0, inch * (width + max(out_w, 3)) + 2), inch * max(height, out_h) + 1.6),
-            gridspec_kw={"width_ratios": [width, max(out_w, 3)]}, layout="constrained")
+            1,
+            2,
+            figsize=(
+                max(6.0, inch * (width + max(out_w, 3)) + 2),
+                inch * max(height, out_h) + 1.6,
+            ),
+            gridspec_kw={"width_ratios": [width, max(out_w, 3)]},
+            layout="constrained",
+        )
     count = None if refused else np.multiply.outer(ah.count(), aw.count())
     numbers = inch >= 0.22  # room for a number in each cell
     for r in range(ah.padded):
@@ -104,66 +219,141 @@ def _draw_2d(axes: list[_Axis], refused: bool):
             i, k = r - ah.left, c - aw.left
             if 0 <= i < ah.size and 0 <= k < aw.size:
                 n = None if count is None else int(count[i, k])
-                _cell(ax_in, c, r, NEVER_READ_COLOR if n == 0 else READ_COLOR,
-                      text=str(n) if numbers and n is not None else None, text_color="#444444")
+                _cell(
+                    ax_in,
+                    c,
+                    r,
+                    NEVER_READ_COLOR if n == 0 else READ_COLOR,
+                    text=str(n) if numbers and n is not None else None,
+                    text_color="#444444",
+                )
             else:
                 _cell(ax_in, c, r, PAD_COLOR)
     if refused:
-        if ah.span > ah.padded or aw.span > aw.padded:  # the first window, sticking out of the input
+        if (
+            ah.span > ah.padded or aw.span > aw.padded
+        ):  # the first window, sticking out of the input
             for r in range(0, ah.span, ah.dilation):
                 for c in range(0, aw.span, aw.dilation):
-                    _cell(ax_in, c, r, "none", edge=REFUSED_COLOR, width=1.8, style="dashed", inset=0.08, z=3)
+                    _cell(
+                        ax_in,
+                        c,
+                        r,
+                        "none",
+                        edge=REFUSED_COLOR,
+                        width=1.8,
+                        style="dashed",
+                        inset=0.08,
+                        z=3,
+                    )
     else:
-        for jr in range(out_h):  # a dot in the first cell of every window: one dot per output value
+        for jr in range(
+            out_h
+        ):  # a dot in the first cell of every window: one dot per output value
             for jc in range(out_w):
-                ax_in.plot(jc * aw.stride + 0.18, jr * ah.stride + 0.18, "o", color="black", markersize=2.5,
-                           zorder=5)
+                ax_in.plot(
+                    jc * aw.stride + 0.18,
+                    jr * ah.stride + 0.18,
+                    "o",
+                    color="black",
+                    markersize=2.5,
+                    zorder=5,
+                )
                 _cell(ax_out, jc, jr, WINDOW_COLOR)
-        for (jr, jc), color in (((out_h - 1, out_w - 1), LAST_COLOR), ((0, 0), FIRST_COLOR)):
+        for (jr, jc), color in (
+            ((out_h - 1, out_w - 1), LAST_COLOR),
+            ((0, 0), FIRST_COLOR),
+        ):
             for r in ah.taps(jr):
                 for c in aw.taps(jc):
-                    _cell(ax_in, c, r, "none", edge=color, width=2.2, inset=0.08, z=3)
+                    _cell(
+                        ax_in,
+                        c,
+                        r,
+                        "none",
+                        edge=color,
+                        width=2.2,
+                        inset=0.08,
+                        z=3,
+                    )
             _cell(ax_out, jc, jr, color)
         _finish(ax_out, max(out_w, 3), max(height, out_h))
         ax_out.set_title(f"output {out_h}×{out_w}", fontsize=FONT_SIZE)
     _finish(ax_in, width, height)
-    padded = f", padded to {ah.padded}×{aw.padded}" if (ah.padded, aw.padded) != (ah.size, aw.size) else ""
+    padded = (
+        f", padded to {ah.padded}×{aw.padded}"
+        if (ah.padded, aw.padded) != (ah.size, aw.size)
+        else ""
+    )
     ax_in.set_title(f"input {ah.size}×{aw.size}{padded}", fontsize=FONT_SIZE)
     return fig
 
 
 def _show(value) -> str:
-    return str(value) if isinstance(value, (int, str)) else "×".join(map(str, value))
+    return (
+        str(value)
+        if isinstance(value, (int, str))
+        else "×".join(map(str, value))
+    )
 
 
 @closes_on_error
-def draw_windows(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0, dilation: Size = 1,
-                 *, max_windows: int = 12):
-    """Draw where each window of a convolution lands on its zero-padded input; return the Figure (chapter 2).
+def draw_windows(
+    size: Size,
+    kernel_size: Size,
+    stride: Size = 1,
+    padding: Padding = 0,
+    dilation: Size = 1,
+    *,
+    max_windows: int = 12,
+):
+    """Draw where each window of a convolution lands on its zero-padded input;
+    return the Figure (chapter 2).
 
-    1D (ints): the padded input on top, one row per window below it with the cells its taps read.
-    2D (pairs): the padded input with, in each cell, how many taps read it, a dot where each window
-    starts, the first and last windows outlined; the output grid beside it. Input values that no window
-    reads are red. Parameters PyTorch refuses are drawn too (the window sticking out), with PyTorch's
-    error as the title instead of a crash.
+    1D (ints): the padded input on top, one row per window below it with the
+    cells its taps read. 2D (pairs): the padded input with, in each cell, how
+    many taps read it, a dot where each window starts, the first and last
+    windows outlined; the output grid beside it. Input values that no window
+    reads are red. Parameters PyTorch refuses are drawn too (the window
+    sticking out), with PyTorch's error as the title instead of a crash.
     """
     if _ndim(size) not in (1, 2):
-        raise ValueError(f"draw_windows draws 1D (int) or 2D (pair) convolutions, got size={size!r}")
+        raise ValueError(
+            "draw_windows draws 1D (int) or 2D (pair) convolutions, got "
+            f"size={size!r}"
+        )
     refusal = pytorch_refusal(size, kernel_size, stride, padding, dilation)
     axes = _axes(size, kernel_size, stride, padding, dilation)
-    fig = _draw_1d(axes[0], refusal is not None, max_windows) if len(axes) == 1 else \
-        _draw_2d(axes, refusal is not None)
-    settings = (f"input {_show(size)}, kernel {_show(kernel_size)}, stride {stride!r}, padding {padding!r}, "
-                f"dilation {dilation!r}")
+    fig = (
+        _draw_1d(axes[0], refusal is not None, max_windows)
+        if len(axes) == 1
+        else _draw_2d(axes, refusal is not None)
+    )
+    settings = (
+        f"input {_show(size)}, kernel {_show(kernel_size)}, stride "
+        f"{stride!r}, padding {padding!r}, dilation {dilation!r}"
+    )
     if refusal is None:
         out = tuple(a.windows for a in axes)
-        fig.suptitle(_wrap(f"{settings} → output {_show(out if len(out) > 1 else out[0])}", fig,
-                           FONT_SIZE + 1), fontsize=FONT_SIZE + 1)
+        fig.suptitle(
+            _wrap(
+                f"{settings} → output "
+                f"{_show(out if len(out) > 1 else out[0])}",
+                fig,
+                FONT_SIZE + 1,
+            ),
+            fontsize=FONT_SIZE + 1,
+        )
         legend = LEGEND if len(axes) == 1 else LEGEND + LEGEND_2D
-        fig.supxlabel(_wrap(legend, fig, FONT_SIZE), fontsize=FONT_SIZE, color="#555555")
+        fig.supxlabel(
+            _wrap(legend, fig, FONT_SIZE), fontsize=FONT_SIZE, color="#555555"
+        )
     else:
-        fig.suptitle(_wrap(f"{settings}\nPyTorch refuses: {refusal}", fig, FONT_SIZE), fontsize=FONT_SIZE,
-                     color=REFUSED_COLOR)
+        fig.suptitle(
+            _wrap(f"{settings}\nPyTorch refuses: {refusal}", fig, FONT_SIZE),
+            fontsize=FONT_SIZE,
+            color=REFUSED_COLOR,
+        )
     return fig
 
 
@@ -173,71 +363,158 @@ def _wrap(text: str, fig, fontsize: float) -> str:
     return "\n".join(textwrap.fill(line, chars) for line in text.splitlines())
 
 
-# ---------------------------------------------------------------- the explorer (ipywidgets)
+# ---------------------------------------------------------------- the explorer
+# (ipywidgets)
+
 
 class OutputSizeExplorer:
-    """Sliders for input size, kernel, stride, padding and dilation, 1D or 2D (square); the output size by
-    the formula and by PyTorch, and :func:`draw_windows`, follow them (chapter 2).
+    """Sliders for input size, kernel, stride, padding and dilation, 1D or 2D
+    (square); the output size by the formula and by PyTorch, and
+    :func:`draw_windows`, follow them (chapter 2).
 
-    ``ui`` is the widget to display; ``settings()`` gives the current parameters as keyword arguments of
-    :func:`draw_windows`; ``update()`` redraws, and runs whenever a control moves.
+    ``ui`` is the widget to display; ``settings()`` gives the current
+    parameters as keyword arguments of :func:`draw_windows`; ``update()``
+    redraws, and runs whenever a control moves.
     """
 
-    def __init__(self, size: int = 8, kernel_size: int = 3, stride: int = 3, padding: int | str = 0,
-                 dilation: int = 1, dims: str = "1D"):
-        wide = dict(style={"description_width": "90px"}, layout=widgets.Layout(width="320px"))
+    def __init__(
+        self,
+        size: int = 8,
+        kernel_size: int = 3,
+        stride: int = 3,
+        padding: int | str = 0,
+        dilation: int = 1,
+        dims: str = "1D",
+    ):
+        wide = dict(
+            style={"description_width": "90px"},
+            layout=widgets.Layout(width="320px"),
+        )
         slider = dict(continuous_update=False, **wide)
         check_choice("dims", dims, ("1D", "2D"))
-        self.dims = widgets.ToggleButtons(options=["1D", "2D"], value=dims, description="input",
-                                          style={"description_width": "90px", "button_width": "60px"})
-        self.size = int_slider("size", size, 1, 16, description="size W", **slider)
-        self.kernel = int_slider("kernel_size", kernel_size, 1, 7, description="kernel F", **slider)
-        self.stride = int_slider("stride", stride, 1, 4, description="stride S", **slider)
-        modes = [("number P", "number"), ("'valid'", "valid"), ("'same'", "same"),
-                 ("full: P = D(F − 1)", "full")]
+        self.dims = widgets.ToggleButtons(
+            options=["1D", "2D"],
+            value=dims,
+            description="input",
+            style={"description_width": "90px", "button_width": "60px"},
+        )
+        self.size = int_slider(
+            "size", size, 1, 16, description="size W", **slider
+        )
+        self.kernel = int_slider(
+            "kernel_size", kernel_size, 1, 7, description="kernel F", **slider
+        )
+        self.stride = int_slider(
+            "stride", stride, 1, 4, description="stride S", **slider
+        )
+        modes = [
+            ("number P", "number"),
+            ("'valid'", "valid"),
+            ("'same'", "same"),
+            ("full: P = D(F − 1)", "full"),
+        ]
         if isinstance(padding, str):
             check_choice("padding", padding, ("valid", "same", "full"))
-        self.mode = widgets.Dropdown(options=modes, value=padding if isinstance(padding, str) else "number",
-                                     description="padding", **wide)
-        self.padding = int_slider("padding", 0 if isinstance(padding, str) else padding, 0, 4,
-                                  description="P", **slider)
-        self.dilation = int_slider("dilation", dilation, 1, 3, description="dilation D", **slider)
+        self.mode = widgets.Dropdown(
+            options=modes,
+            value=padding if isinstance(padding, str) else "number",
+            description="padding",
+            **wide,
+        )
+        self.padding = int_slider(
+            "padding",
+            0 if isinstance(padding, str) else padding,
+            0,
+            4,
+            description="P",
+            **slider,
+        )
+        self.dilation = int_slider(
+            "dilation", dilation, 1, 3, description="dilation D", **slider
+        )
         self.report = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        controls = [self.dims, self.size, self.kernel, self.stride, self.mode, self.padding, self.dilation]
+        self.image = widgets.Image(
+            format="png", layout=widgets.Layout(max_width="100%")
+        )
+        controls = [
+            self.dims,
+            self.size,
+            self.kernel,
+            self.stride,
+            self.mode,
+            self.padding,
+            self.dilation,
+        ]
         for control in controls:
             control.observe(lambda change: self.update(), names="value")
-        self.ui = widgets.VBox([widgets.HBox([widgets.VBox(controls), self.report]), self.image])
+        self.ui = widgets.VBox(
+            [widgets.HBox([widgets.VBox(controls), self.report]), self.image]
+        )
         self.update()
 
     def settings(self) -> dict:
-        """The controls' values as keyword arguments of :func:`draw_windows`."""
-        def per_dim(value):
-            return (value, value) if self.dims.value == "2D" and not isinstance(value, str) else value
+        """The controls' values as keyword arguments of
+        :func:`draw_windows`."""
 
-        padding = self.padding.value if self.mode.value == "number" else self.mode.value
-        return dict(size=per_dim(self.size.value), kernel_size=per_dim(self.kernel.value),
-                    stride=per_dim(self.stride.value), padding=per_dim(padding),
-                    dilation=per_dim(self.dilation.value))
+        def per_dim(value):
+            return (
+                (value, value)
+                if self.dims.value == "2D" and not isinstance(value, str)
+                else value
+            )
+
+        padding = (
+            self.padding.value
+            if self.mode.value == "number"
+            else self.mode.value
+        )
+        return dict(
+            size=per_dim(self.size.value),
+            kernel_size=per_dim(self.kernel.value),
+            stride=per_dim(self.stride.value),
+            padding=per_dim(padding),
+            dilation=per_dim(self.dilation.value),
+        )
 
     def update(self) -> None:
         """Recompute the report and redraw the picture from the controls."""
-        from . import figure_png  # the live picture is the same PNG as the static figure
+        # the live picture is the same PNG as the static figure
+        from . import figure_png
 
         self.padding.disabled = self.mode.value != "number"
         settings = self.settings()
         report = output_size_report(**settings)
-        color = REFUSED_COLOR if report.startswith("PyTorch refuses") else "black"
-        self.report.value = (f"<pre style='color:{color}; white-space:pre-wrap; margin-left:1em'>"
-                             f"o = ⌊(W + 2P − D(F − 1) − 1)/S⌋ + 1\n\n{html.escape(report, quote=False)}</pre>")
-        self.image.value = base64.b64decode(figure_png(draw_windows(**settings)))
+        color = (
+            REFUSED_COLOR if report.startswith("PyTorch refuses") else "black"
+        )
+        self.report.value = (
+            f"<pre style='color:{color}; white-space:pre-wrap; "
+            "margin-left:1em'>o = ⌊(W + 2P − D(F − 1) − 1)/S⌋ + "
+            f"1\n\n{html.escape(report, quote=False)}</pre>"
+        )
+        self.image.value = base64.b64decode(
+            figure_png(draw_windows(**settings))
+        )
 
 
-def output_size_explorer(size: int = 8, kernel_size: int = 3, stride: int = 3, padding: int | str = 0,
-                         dilation: int = 1, dims: str = "1D") -> None:
-    """Show the output-size explorer (chapter 2): live controls in Jupyter or on Colab, and on the website
-    the drawing of the state it starts from. See :class:`OutputSizeExplorer`."""
+def output_size_explorer(
+    size: int = 8,
+    kernel_size: int = 3,
+    stride: int = 3,
+    padding: int | str = 0,
+    dilation: int = 1,
+    dims: str = "1D",
+) -> None:
+    """Show the output-size explorer (chapter 2): live controls in Jupyter or
+    on Colab, and on the website the drawing of the state it starts from. See
+    :class:`OutputSizeExplorer`."""
     from . import show_explorer
 
-    explorer = OutputSizeExplorer(size, kernel_size, stride, padding, dilation, dims)
-    show_explorer(explorer.ui, draw_windows(**explorer.settings()), "Output-size explorer")
+    explorer = OutputSizeExplorer(
+        size, kernel_size, stride, padding, dilation, dims
+    )
+    show_explorer(
+        explorer.ui,
+        draw_windows(**explorer.settings()),
+        "Output-size explorer",
+    )

@@ -1,5 +1,6 @@
-"""The pooling explorer of chapter 3: kernel, stride, padding, ``ceil_mode`` and max / average pooling
-on a feature map, drawn as the input with its pooling windows next to the pooled output."""
+"""The pooling explorer of chapter 3: kernel, stride, padding, ``ceil_mode``
+and max / average pooling on a feature map, drawn as the input with its pooling
+windows next to the pooled output."""
 
 from __future__ import annotations
 
@@ -26,39 +27,64 @@ def _as_map(feature_map) -> torch.Tensor:
     if fmap.dim() == 3 and fmap.shape[0] == 1:
         fmap = fmap[0]
     if fmap.dim() != 2:
-        raise ValueError(f"expected one feature map shaped [H, W] (or [1, H, W]), got {list(fmap.shape)}")
+        raise ValueError(
+            "expected one feature map shaped [H, W] (or [1, H, W]), got "
+            f"{list(fmap.shape)}"
+        )
     return fmap
 
 
-def pool_map(feature_map, kernel_size: int, stride: int, padding: int = 0, mode: str = "max",
-             ceil_mode: bool = False) -> tuple[torch.Tensor | None, str]:
-    """Pool one feature map ``[H, W]`` as ``nn.MaxPool2d`` / ``nn.AvgPool2d`` would (chapter 3).
+def pool_map(
+    feature_map,
+    kernel_size: int,
+    stride: int,
+    padding: int = 0,
+    mode: str = "max",
+    ceil_mode: bool = False,
+) -> tuple[torch.Tensor | None, str]:
+    """Pool one feature map ``[H, W]`` as ``nn.MaxPool2d`` / ``nn.AvgPool2d``
+    would (chapter 3).
 
-    Returns ``(pooled [H_out, W_out], one line describing the layer)``. Where PyTorch would refuse the
-    layer, nothing is raised: the result is ``None`` and the line says why.
+    Returns ``(pooled [H_out, W_out], one line describing the layer)``. Where
+    PyTorch would refuse the layer, nothing is raised: the result is ``None``
+    and the line says why.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     fmap = _as_map(feature_map)
     h, w = fmap.shape
-    layer = (f"{mode} pooling, kernel {kernel_size}, stride {stride}, padding {padding}, "
-             f"ceil_mode={ceil_mode}")
+    layer = (
+        f"{mode} pooling, kernel {kernel_size}, stride {stride}, padding "
+        f"{padding}, ceil_mode={ceil_mode}"
+    )
     try:
-        size = pool_output_size((h, w), kernel_size, stride, padding, ceil_mode=ceil_mode)
+        size = pool_output_size(
+            (h, w), kernel_size, stride, padding, ceil_mode=ceil_mode
+        )
         pool = F.max_pool2d if mode == "max" else F.avg_pool2d
-        pooled = pool(fmap[None, None], kernel_size, stride, padding, ceil_mode=ceil_mode)[0, 0]
+        pooled = pool(
+            fmap[None, None], kernel_size, stride, padding, ceil_mode=ceil_mode
+        )[0, 0]
     except (ValueError, RuntimeError) as err:
-        return None, f"{layer}: PyTorch refuses this layer ({str(err).splitlines()[0]})"
+        return (
+            None,
+            f"{layer}: PyTorch refuses this layer "
+            f"({str(err).splitlines()[0]})",
+        )
     return pooled, f"{layer}: {h}×{w} → {size[0]}×{size[1]}"
 
 
 def window_starts(out: int, stride: int, padding: int) -> list[int]:
-    """First input index of each of ``out`` pooling windows along one axis (negative: in the padding)."""
+    """First input index of each of ``out`` pooling windows along one axis
+    (negative: in the padding)."""
     return [i * stride - padding for i in range(out)]
 
 
-def uncovered(size: int, out: int, kernel_size: int, stride: int, padding: int) -> list[int]:
-    """Input indices along one axis that no pooling window reaches (they do not affect the output)."""
+def uncovered(
+    size: int, out: int, kernel_size: int, stride: int, padding: int
+) -> list[int]:
+    """Input indices along one axis that no pooling window reaches (they do not
+    affect the output)."""
     covered = set()
     for start in window_starts(out, stride, padding):
         covered.update(range(max(start, 0), min(start + kernel_size, size)))
@@ -66,103 +92,220 @@ def uncovered(size: int, out: int, kernel_size: int, stride: int, padding: int) 
 
 
 @closes_on_error
-def pooling_figure(feature_map, kernel_size: int = 2, stride: int = 2, padding: int = 0, mode: str = "max",
-                   ceil_mode: bool = False):
-    """The input with its pooling windows next to the pooled output (chapter 3).
+def pooling_figure(
+    feature_map,
+    kernel_size: int = 2,
+    stride: int = 2,
+    padding: int = 0,
+    mode: str = "max",
+    ceil_mode: bool = False,
+):
+    """The input with its pooling windows next to the pooled output
+    (chapter 3).
 
-    Padding is grey; the first window is orange (its right neighbour dashed), the last cyan, each with
-    its output cell; input pixels that no window reaches are tinted red. Windows that do not overlap are
-    all outlined, overlapping ones are marked by their centres. Parameters that PyTorch would refuse are
-    flagged in the title, not raised. Returns the matplotlib Figure."""
+    Padding is grey; the first window is orange (its right neighbour dashed),
+    the last cyan, each with its output cell; input pixels that no window
+    reaches are tinted red. Windows that do not overlap are all outlined,
+    overlapping ones are marked by their centres. Parameters that PyTorch would
+    refuse are flagged in the title, not raised. Returns the matplotlib
+    Figure."""
     fmap = _as_map(feature_map)
     h, w = fmap.shape
-    pooled, line = pool_map(fmap, kernel_size, stride, padding, mode, ceil_mode)
+    pooled, line = pool_map(
+        fmap, kernel_size, stride, padding, mode, ceil_mode
+    )
     vmin, vmax = fmap.min().item(), fmap.max().item()
-    fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(PAGE_INCHES, 3.9), layout="constrained")
+    fig, (ax_in, ax_out) = plt.subplots(
+        1, 2, figsize=(PAGE_INCHES, 3.9), layout="constrained"
+    )
     p = max(padding, 0)
     padded = np.full((h + 2 * p, w + 2 * p), np.nan)
-    padded[p:p + h, p:p + w] = fmap.numpy()
+    padded[p : p + h, p : p + w] = fmap.numpy()
     cmap = plt.get_cmap("magma").with_extremes(bad="0.85")
-    ax_in.imshow(padded, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest",
-                 extent=(-p - 0.5, w + p - 0.5, h + p - 0.5, -p - 0.5))
-    ax_in.set_title(f"input {h}×{w}" + (f", padding {padding}" if padding else ""))
+    ax_in.imshow(
+        padded,
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        interpolation="nearest",
+        extent=(-p - 0.5, w + p - 0.5, h + p - 0.5, -p - 0.5),
+    )
+    ax_in.set_title(
+        f"input {h}×{w}" + (f", padding {padding}" if padding else "")
+    )
     if pooled is None:
-        ax_out.text(0.5, 0.5, "no output:\nPyTorch refuses\nthis layer", ha="center", va="center",
-                    fontsize=FONT_SIZE + 4, color=UNCOVERED, transform=ax_out.transAxes)
+        ax_out.text(
+            0.5,
+            0.5,
+            "no output:\nPyTorch refuses\nthis layer",
+            ha="center",
+            va="center",
+            fontsize=FONT_SIZE + 4,
+            color=UNCOVERED,
+            transform=ax_out.transAxes,
+        )
         ax_out.set_axis_off()
-        fig.suptitle(textwrap.fill(line, 90), color=UNCOVERED, fontsize=FONT_SIZE)
+        fig.suptitle(
+            textwrap.fill(line, 90), color=UNCOVERED, fontsize=FONT_SIZE
+        )
         return fig
     oh, ow = pooled.shape
-    rows, cols = window_starts(oh, stride, padding), window_starts(ow, stride, padding)
+    rows, cols = (
+        window_starts(oh, stride, padding),
+        window_starts(ow, stride, padding),
+    )
     if stride >= kernel_size:  # windows do not overlap: outline them all
         for r in rows:
             for c in cols:
-                ax_in.add_patch(Rectangle((c - 0.5, r - 0.5), kernel_size, kernel_size, fill=False,
-                                          edgecolor="white", linewidth=0.6, alpha=0.45))
-    else:  # overlapping outlines would hide each other: mark each window's centre instead
+                ax_in.add_patch(
+                    Rectangle(
+                        (c - 0.5, r - 0.5),
+                        kernel_size,
+                        kernel_size,
+                        fill=False,
+                        edgecolor="white",
+                        linewidth=0.6,
+                        alpha=0.45,
+                    )
+                )
+    else:
+        # overlapping outlines would hide each other: mark each window's centre
         centre = (kernel_size - 1) / 2
-        ax_in.plot([c + centre for r in rows for c in cols], [r + centre for r in rows for c in cols],
-                   ".", color="white", markersize=2.5, alpha=0.7)
+        ax_in.plot(
+            [c + centre for r in rows for c in cols],
+            [r + centre for r in rows for c in cols],
+            ".",
+            color="white",
+            markersize=2.5,
+            alpha=0.7,
+        )
     # (window start in the input, its output cell, colour, line style)
-    highlighted = [((rows[0], cols[0]), (0, 0), FIRST, "-"),
-                   ((rows[-1], cols[-1]), (oh - 1, ow - 1), LAST, "-")]
-    if ow > 1:  # the first window's right neighbour shows the stride (and any overlap)
+    highlighted = [
+        ((rows[0], cols[0]), (0, 0), FIRST, "-"),
+        ((rows[-1], cols[-1]), (oh - 1, ow - 1), LAST, "-"),
+    ]
+    if (
+        ow > 1
+    ):  # the first window's right neighbour shows the stride (and any overlap)
         highlighted.insert(1, ((rows[0], cols[1]), (0, 1), FIRST, "--"))
     for (r, c), _, color, style in highlighted:
-        ax_in.add_patch(Rectangle((c - 0.5, r - 0.5), kernel_size, kernel_size, fill=False,
-                                  edgecolor=color, linestyle=style, linewidth=2.5, clip_on=False))
+        ax_in.add_patch(
+            Rectangle(
+                (c - 0.5, r - 0.5),
+                kernel_size,
+                kernel_size,
+                fill=False,
+                edgecolor=color,
+                linestyle=style,
+                linewidth=2.5,
+                clip_on=False,
+            )
+        )
     for r in uncovered(h, oh, kernel_size, stride, padding):
-        ax_in.axhspan(r - 0.5, r + 0.5, color=UNCOVERED, alpha=0.35, linewidth=0)
+        ax_in.axhspan(
+            r - 0.5, r + 0.5, color=UNCOVERED, alpha=0.35, linewidth=0
+        )
     for c in uncovered(w, ow, kernel_size, stride, padding):
-        ax_in.axvspan(c - 0.5, c + 0.5, color=UNCOVERED, alpha=0.35, linewidth=0)
+        ax_in.axvspan(
+            c - 0.5, c + 0.5, color=UNCOVERED, alpha=0.35, linewidth=0
+        )
     # In ceil mode the last window may hang over the edge: show all of it.
     right = max(w + p, cols[-1] + kernel_size) - 0.5
     bottom = max(h + p, rows[-1] + kernel_size) - 0.5
     ax_in.set_xlim(-p - 0.5, right)
     ax_in.set_ylim(bottom, -p - 0.5)
-    ax_out.imshow(pooled.numpy(), cmap="magma", vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax_out.imshow(
+        pooled.numpy(),
+        cmap="magma",
+        vmin=vmin,
+        vmax=vmax,
+        interpolation="nearest",
+    )
     for _, (r, c), color, style in highlighted:
-        ax_out.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=color, linestyle=style,
-                                   linewidth=2.5))
+        ax_out.add_patch(
+            Rectangle(
+                (c - 0.5, r - 0.5),
+                1,
+                1,
+                fill=False,
+                edgecolor=color,
+                linestyle=style,
+                linewidth=2.5,
+            )
+        )
     ax_out.set_title(f"{mode} pooling → {oh}×{ow}")
     fig.suptitle(line, fontsize=FONT_SIZE)
     return fig
 
 
-def build_pooling_explorer(feature_map, kernel_size: int = 2, stride: int = 2, padding: int = 0,
-                           mode: str = "max", ceil_mode: bool = False):
-    """The explorer's parts ``(ui, static_figure)``: sliders for kernel size, stride and padding, a max / avg
-    switch, a ``ceil_mode`` box and the picture of :func:`pooling_figure`, redrawn on every change;
-    ``static_figure`` shows the start state (chapter 3)."""
+def build_pooling_explorer(
+    feature_map,
+    kernel_size: int = 2,
+    stride: int = 2,
+    padding: int = 0,
+    mode: str = "max",
+    ceil_mode: bool = False,
+):
+    """The explorer's parts ``(ui, static_figure)``: sliders for kernel size,
+    stride and padding, a max / avg switch, a ``ceil_mode`` box and the picture
+    of :func:`pooling_figure`, redrawn on every change; ``static_figure`` shows
+    the start state (chapter 3)."""
     fmap = _as_map(feature_map)
     largest = min(max(fmap.shape), 8)
     check_choice("mode", mode, MODES)
     check_choice("ceil_mode", ceil_mode, (False, True))
     controls = {
-        "kernel_size": int_slider("kernel_size", kernel_size, 1, largest, description="kernel"),
-        "stride": int_slider("stride", stride, 1, largest, description="stride"),
+        "kernel_size": int_slider(
+            "kernel_size", kernel_size, 1, largest, description="kernel"
+        ),
+        "stride": int_slider(
+            "stride", stride, 1, largest, description="stride"
+        ),
         "padding": int_slider("padding", padding, 0, 4, description="padding"),
-        "mode": widgets.ToggleButtons(options=MODES, value=mode, description="pooling"),
-        "ceil_mode": widgets.Checkbox(value=ceil_mode, description="ceil_mode"),
+        "mode": widgets.ToggleButtons(
+            options=MODES, value=mode, description="pooling"
+        ),
+        "ceil_mode": widgets.Checkbox(
+            value=ceil_mode, description="ceil_mode"
+        ),
     }
     picture = widgets.Image(format="png")
 
     def redraw(change=None):
         params = {name: control.value for name, control in controls.items()}
-        picture.value = base64.b64decode(figure_png(pooling_figure(fmap, **params)))
+        picture.value = base64.b64decode(
+            figure_png(pooling_figure(fmap, **params))
+        )
 
     for control in controls.values():
         control.observe(redraw, names="value")
     redraw()
     c = controls
-    ui = widgets.VBox([widgets.HBox([c["kernel_size"], c["stride"], c["padding"]]),
-                       widgets.HBox([c["mode"], c["ceil_mode"]]), picture])
-    return ui, pooling_figure(fmap, kernel_size, stride, padding, mode, ceil_mode)
+    ui = widgets.VBox(
+        [
+            widgets.HBox([c["kernel_size"], c["stride"], c["padding"]]),
+            widgets.HBox([c["mode"], c["ceil_mode"]]),
+            picture,
+        ]
+    )
+    return ui, pooling_figure(
+        fmap, kernel_size, stride, padding, mode, ceil_mode
+    )
 
 
-def pooling_explorer(feature_map, kernel_size: int = 2, stride: int = 2, padding: int = 0, mode: str = "max",
-                     ceil_mode: bool = False, title: str = "Pooling explorer") -> None:
-    """Show the pooling explorer for one feature map ``[H, W]`` (chapter 3): live controls in Jupyter or on
-    Colab, and on the website the figure of the state it starts from."""
-    ui, figure = build_pooling_explorer(feature_map, kernel_size, stride, padding, mode, ceil_mode)
+def pooling_explorer(
+    feature_map,
+    kernel_size: int = 2,
+    stride: int = 2,
+    padding: int = 0,
+    mode: str = "max",
+    ceil_mode: bool = False,
+    title: str = "Pooling explorer",
+) -> None:
+    """Show the pooling explorer for one feature map ``[H, W]`` (chapter 3):
+    live controls in Jupyter or on Colab, and on the website the figure of the
+    state it starts from."""
+    ui, figure = build_pooling_explorer(
+        feature_map, kernel_size, stride, padding, mode, ceil_mode
+    )
     show_explorer(ui, figure, title)
