@@ -87,19 +87,12 @@ def _caption(label, class_names: Sequence[str] | None) -> str:
 
 
 @closes_on_error
-def show_batch(
-    images: torch.Tensor | DataLoader,
-    labels: Sequence | torch.Tensor | None = None,
-    class_names: Sequence[str] | None = None,
-    *,
-    n: int = 32,
-    nrow: int = 8,
-    mean=None,
-    std=None,
-    colors: Sequence[str] | None = None,
-    title: str | None = None,
-    tile_inches: float | None = None,
-):
+def show_batch(images: torch.Tensor | DataLoader,
+               labels: Sequence | torch.Tensor | None = None,
+               class_names: Sequence[str] | None = None, *, n: int = 32,
+               nrow: int = 8, mean=None, std=None,
+               colors: Sequence[str] | None = None, title: str | None = None,
+               tile_inches: float | None = None):
     """Show up to ``n`` images ``[N, C, H, W]`` as one ``make_grid`` picture,
     each captioned by its label (chapter 4).
 
@@ -187,13 +180,9 @@ def show_batch(
     return fig
 
 
-def show_predictions(
-    images: torch.Tensor,
-    y_true: torch.Tensor,
-    y_pred: torch.Tensor,
-    class_names: Sequence[str],
-    **kwargs,
-):
+def show_predictions(images: torch.Tensor, y_true: torch.Tensor,
+                     y_pred: torch.Tensor, class_names: Sequence[str],
+                     **kwargs):
     """``show_batch`` with captions "predicted (true)", green when right and
     red when wrong (chapter 4)."""
     pairs = list(zip(y_pred.tolist(), y_true.tolist()))
@@ -241,24 +230,12 @@ def plot_history(
     for i, (name, h) in enumerate(runs.items()):
         prefix = f"{name}: " if name else ""
         for ax, key in ((ax_loss, "loss"), (ax_acc, "acc")):
-            ax.plot(
-                h["epoch"],
-                h[f"train_{key}"],
-                "--o",
-                color=f"C{i}",
-                markersize=3,
-                label=f"{prefix}train",
-            )
+            ax.plot(h["epoch"], h[f"train_{key}"], "--o", color=f"C{i}",
+                    markersize=3, label=f"{prefix}train")
             # skip an all-NaN validation series
             if any(v == v for v in h.get(f"val_{key}", [])):
-                ax.plot(
-                    h["epoch"],
-                    h[f"val_{key}"],
-                    "-o",
-                    color=f"C{i}",
-                    markersize=3,
-                    label=f"{prefix}test",
-                )
+                ax.plot(h["epoch"], h[f"val_{key}"], "-o", color=f"C{i}",
+                        markersize=3, label=f"{prefix}test")
     for ax, name in ((ax_loss, "loss"), (ax_acc, "accuracy")):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
@@ -281,12 +258,8 @@ def plot_history(
 
 
 @closes_on_error
-def plot_confusion_matrix(
-    cm: torch.Tensor,
-    class_names: Sequence[str],
-    normalize: bool = True,
-    title: str | None = None,
-):
+def plot_confusion_matrix(cm: torch.Tensor, class_names: Sequence[str],
+                          normalize: bool = True, title: str | None = None):
     """A confusion matrix ``[k, k]`` (rows: true class, columns: predicted),
     as fractions of each row unless ``normalize=False`` (chapter 4)."""
     cm = torch.as_tensor(cm).double()
@@ -331,9 +304,8 @@ def plot_confusion_matrix(
     return fig
 
 
-def show_kernels(
-    weight: torch.Tensor, nrow: int = 8, title: str | None = None
-):
+def show_kernels(weight: torch.Tensor, nrow: int = 8,
+                 title: str | None = None):
     """Convolution kernels ``[out, in, kh, kw]``: one tile per (output, input)
     pair, each scaled to its own range so the pattern shows (chapter 4)."""
     if weight.dim() != 4:
@@ -346,12 +318,8 @@ def show_kernels(
 
 
 @closes_on_error
-def show_feature_maps(
-    maps: torch.Tensor,
-    nrow: int = 8,
-    title: str | None = None,
-    tile_inches: float = 1.2,
-):
+def show_feature_maps(maps: torch.Tensor, nrow: int = 8,
+                      title: str | None = None, tile_inches: float = 1.2):
     """Feature maps ``[C, H, W]`` as a grid, each map scaled to its own min-max
     range (chapter 1). The grid is at most :data:`PAGE_INCHES` wide."""
     if maps.dim() != 3:

@@ -54,9 +54,8 @@ def _ndim(size: Size) -> int:
     return len(size)
 
 
-def _per_dim(
-    name: str, value: Size, ndim: int, least: int = 1
-) -> tuple[int, ...]:
+def _per_dim(name: str, value: Size, ndim: int,
+             least: int = 1) -> tuple[int, ...]:
     """``value`` as ``ndim`` ints, each at least ``least``; an error naming
     ``name`` otherwise."""
     if _is_int(value):
@@ -126,13 +125,8 @@ class _Axis:
         return count
 
 
-def _axes(
-    size: Size,
-    kernel_size: Size,
-    stride: Size = 1,
-    padding: Padding = 0,
-    dilation: Size = 1,
-) -> list[_Axis]:
+def _axes(size: Size, kernel_size: Size, stride: Size = 1,
+          padding: Padding = 0, dilation: Size = 1) -> list[_Axis]:
     """One :class:`_Axis` per dimension. Checks types and signs only: a kernel
     that does not fit, or ``'same'`` with a stride, gives axes with no windows
     or uneven padding, for drawing."""
@@ -143,9 +137,8 @@ def _axes(
     dilations = _per_dim("dilation", dilation, ndim)
     # zeros that make a window fit everywhere
     totals = [d * (k - 1) for k, d in zip(kernels, dilations)]
-    if (
-        padding == "same"
-    ):  # PyTorch puts the odd zero of an odd total on the right (bottom)
+    # PyTorch puts the odd zero of an odd total on the right (bottom)
+    if padding == "same":
         pads = [(t // 2, t - t // 2) for t in totals]
     elif padding == "full":
         pads = [(t, t) for t in totals]
@@ -166,13 +159,8 @@ def _axes(
     ]
 
 
-def conv_output_size(
-    size: Size,
-    kernel_size: Size,
-    stride: Size = 1,
-    padding: Padding = 0,
-    dilation: Size = 1,
-) -> Size:
+def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1,
+                     padding: Padding = 0, dilation: Size = 1) -> Size:
     """Output length of a convolution along each spatial dimension (chapter 2).
 
     ``o = floor((W + 2P - D*(F - 1) - 1) / S) + 1``, which is ``floor((W - F +
@@ -207,14 +195,9 @@ def conv_output_size(
     return _result([a.windows for a in axes], size)
 
 
-def pool_output_size(
-    size: Size,
-    kernel_size: Size,
-    stride: Size | None = None,
-    padding: Size = 0,
-    dilation: Size = 1,
-    ceil_mode: bool = False,
-) -> Size:
+def pool_output_size(size: Size, kernel_size: Size, stride: Size | None = None,
+                     padding: Size = 0, dilation: Size = 1,
+                     ceil_mode: bool = False) -> Size:
     """Output length of max or average pooling along each spatial dimension
     (chapter 3).
 
@@ -284,9 +267,8 @@ def same_padding(kernel_size: int, dilation: int = 1) -> int:
     return total // 2
 
 
-def _torch_padding(
-    size: Size, kernel_size: Size, padding: Padding, dilation: Size
-) -> Padding:
+def _torch_padding(size: Size, kernel_size: Size, padding: Padding,
+                   dilation: Size) -> Padding:
     """``padding`` as PyTorch takes it: ``'full'`` becomes ``D*(F - 1)`` per
     dimension."""
     if padding != "full":
@@ -296,13 +278,8 @@ def _torch_padding(
     )
 
 
-def pytorch_output_size(
-    size: Size,
-    kernel_size: Size,
-    stride: Size = 1,
-    padding: Padding = 0,
-    dilation: Size = 1,
-) -> Size:
+def pytorch_output_size(size: Size, kernel_size: Size, stride: Size = 1,
+                        padding: Padding = 0, dilation: Size = 1) -> Size:
     """The output size PyTorch's own ``nn.Conv1d`` / ``nn.Conv2d`` /
     ``nn.Conv3d`` gives (chapter 2).
 
@@ -329,13 +306,8 @@ def pytorch_output_size(
     return _result(shape, size)
 
 
-def pytorch_refusal(
-    size: Size,
-    kernel_size: Size,
-    stride: Size = 1,
-    padding: Padding = 0,
-    dilation: Size = 1,
-) -> str | None:
+def pytorch_refusal(size: Size, kernel_size: Size, stride: Size = 1,
+                    padding: Padding = 0, dilation: Size = 1) -> str | None:
     """PyTorch's error for these parameters as ``'Type: first line'``, or None
     where it accepts them (chapter 2)."""
     try:
@@ -345,13 +317,8 @@ def pytorch_refusal(
     return None
 
 
-def coverage(
-    size: Size,
-    kernel_size: Size,
-    stride: Size = 1,
-    padding: Padding = 0,
-    dilation: Size = 1,
-) -> np.ndarray:
+def coverage(size: Size, kernel_size: Size, stride: Size = 1,
+             padding: Padding = 0, dilation: Size = 1) -> np.ndarray:
     """How many kernel taps read each input value, shaped like the input
     (chapter 2).
 
@@ -382,13 +349,8 @@ def _formula_line(axis: _Axis) -> str:
     )
 
 
-def output_size_report(
-    size: Size,
-    kernel_size: Size,
-    stride: Size = 1,
-    padding: Padding = 0,
-    dilation: Size = 1,
-) -> str:
+def output_size_report(size: Size, kernel_size: Size, stride: Size = 1,
+                       padding: Padding = 0, dilation: Size = 1) -> str:
     """The output size by the formula, with its arithmetic, and by PyTorch, as
     text (chapter 2).
 
@@ -440,13 +402,9 @@ class LayerShape:
     params: int
 
 
-def trace_shapes(
-    model: nn.Module,
-    input_shape: Sequence[int],
-    *,
-    show: bool = True,
-    device: torch.device | str | None = None,
-) -> list[LayerShape]:
+def trace_shapes(model: nn.Module, input_shape: Sequence[int], *,
+                 show: bool = True,
+                 device: torch.device | str | None = None) -> list[LayerShape]:
     """Run a zero tensor of ``input_shape`` (batch first, e.g. ``(1, 3, 32,
     32)``) through ``model`` and record every leaf layer's output shape and
     parameter count (chapter 1).

@@ -157,9 +157,8 @@ def test_show_batch_refuses_wrong_shapes(bad):
         ((torch.rand(4, 1, 8, 8),), dict(n=0), "n and nrow must be positive"),
     ],
 )
-def test_show_batch_refuses_bad_input_and_leaves_no_figure(
-    args, kwargs, message
-):
+def test_show_batch_refuses_bad_input_and_leaves_no_figure(args, kwargs,
+                                                           message):
     with pytest.raises(ValueError, match=message):
         show_batch(*args, **kwargs)
     assert not plt.get_fignums()
@@ -172,11 +171,12 @@ def test_show_predictions_marks_mistakes_in_red():
         torch.tensor([0, 0, 1]),
         ["x", "y"],
     )
+    # the true class on a line of its own
     assert captions(fig) == [
         "x",
         "x\n(y)",
         "y",
-    ]  # the true class on a line of its own
+    ]
     assert [t.get_color() for t in fig.axes[0].texts] == [
         "green",
         "red",
@@ -239,9 +239,8 @@ def test_plot_history_refuses_what_fit_does_not_return(history, message):
 
 
 def test_a_plot_that_fails_midway_closes_its_figure():
-    broken = dict(
-        HISTORY, train_loss=[1.0, 0.5, 0.2]
-    )  # one value too many: matplotlib refuses it
+    # one value too many: matplotlib refuses it
+    broken = dict(HISTORY, train_loss=[1.0, 0.5, 0.2])
     with pytest.raises(ValueError):
         plot_history(broken)
     assert not plt.get_fignums()

@@ -10,14 +10,7 @@ import torch
 from matplotlib.text import Text
 from PIL import Image
 
-from helpers.plot import (
-    plot_confusion_matrix,
-    plot_history,
-    show_batch,
-    show_feature_maps,
-    show_kernels,
-    show_predictions,
-)
+from helpers import plot
 from helpers.widgets.kernels import kernel_figure
 from helpers.widgets.output_size import draw_windows
 from helpers.widgets.pooling import pooling_figure
@@ -51,13 +44,13 @@ HISTORY = {
 }
 torch.manual_seed(0)
 FIGURES = {
-    "show_batch 8 columns": lambda: show_batch(
+    "show_batch 8 columns": lambda: plot.show_batch(
         torch.rand(32, 1, 28, 28),
         torch.arange(32) % 10,
         FASHION,
         title="One training batch",
     ),
-    "show_predictions, wide tiles asked": lambda: show_predictions(
+    "show_predictions, wide tiles asked": lambda: plot.show_predictions(
         torch.rand(18, 3, 32, 32),
         torch.arange(18) % 10,
         (torch.arange(18) + 1) % 10,
@@ -66,25 +59,25 @@ FIGURES = {
         nrow=6,
         tile_inches=1.9,
     ),
-    "plot_history": lambda: plot_history(
+    "plot_history": lambda: plot.plot_history(
         HISTORY, title="Fashion-MNIST, Adam from lr 0.01, batch 64"
     ),
-    "plot_history, three runs": lambda: plot_history(
+    "plot_history, three runs": lambda: plot.plot_history(
         {
             "baseline": HISTORY,
             "+ BatchNorm": HISTORY,
             "+ augmentation": HISTORY,
         }
     ),
-    "plot_confusion_matrix 10 classes": lambda: plot_confusion_matrix(
+    "plot_confusion_matrix 10 classes": lambda: plot.plot_confusion_matrix(
         torch.randint(0, 50, (10, 10)) + 500 * torch.eye(10, dtype=torch.long),
         FASHION,
         title="modern LeNet, test set (fractions of each true class)",
     ),
-    "show_kernels": lambda: show_kernels(
+    "show_kernels": lambda: plot.show_kernels(
         torch.randn(6, 1, 5, 5), title="first-layer kernels"
     ),
-    "show_feature_maps": lambda: show_feature_maps(
+    "show_feature_maps": lambda: plot.show_feature_maps(
         torch.randn(16, 8, 8),
         nrow=8,
         title="after the second block: 16 maps of 8x8",

@@ -302,9 +302,8 @@ def test_coverage_is_the_gradient_of_a_kernel_of_ones():
         ((6, 6), 4, 1, "same", 1),
     ],
 )
-def test_coverage_in_2d_is_the_gradient_too(
-    size, kernel, stride, padding, dilation
-):
+def test_coverage_in_2d_is_the_gradient_too(size, kernel, stride, padding,
+                                            dilation):
     x = torch.zeros(1, 1, *size, requires_grad=True)
     k = (kernel, kernel) if isinstance(kernel, int) else kernel
     F.conv2d(

@@ -48,9 +48,8 @@ def test_explorer_displays_a_note_and_a_static_png(monkeypatch, show, title):
     data = bundle._repr_mimebundle_()
     assert base64.b64decode(data["image/png"]).startswith(PNG_MAGIC)
     assert data["text/plain"] == f"[{title}: interactive explorer]"
-    assert (
-        len(plt.get_fignums()) == open_before
-    )  # every figure was closed, none is shown twice
+    # every figure was closed, none is shown twice
+    assert len(plt.get_fignums()) == open_before
 
 
 def static_png(monkeypatch, show) -> bytes:
@@ -116,9 +115,9 @@ FMAP = torch.arange(11 * 13.0).reshape(11, 13).sin()
         "output size 1D",
     ],
 )
-def test_static_figure_shows_the_settings_the_explorer_was_given(
-    monkeypatch, show, expected
-):
+def test_static_figure_shows_the_settings_the_explorer_was_given(monkeypatch,
+                                                                 show,
+                                                                 expected):
     assert static_png(monkeypatch, show) == base64.b64decode(
         figure_png(expected())
     )
@@ -133,84 +132,38 @@ def test_static_figures_differ_from_the_defaults(monkeypatch):
     ) != static_png(monkeypatch, output_size_explorer)
 
 
-@pytest.mark.parametrize(
-    "show, error, message",
-    [
-        (
-            lambda: pooling_explorer(FMAP, kernel_size=9),
-            ValueError,
-            "kernel_size=9 is outside .* 1 to 8",
-        ),
-        (
-            lambda: pooling_explorer(FMAP, stride=0),
-            ValueError,
-            "stride=0 is outside",
-        ),
-        (
-            lambda: pooling_explorer(FMAP, padding=5),
-            ValueError,
-            "padding=5 is outside .* 0 to 4",
-        ),
-        (
-            lambda: pooling_explorer(FMAP, kernel_size=2.0),
-            TypeError,
-            "kernel_size must be an int",
-        ),
-        (
-            lambda: pooling_explorer(FMAP, mode="min"),
-            ValueError,
-            "mode must be one of 'max', 'avg'",
-        ),
-        (
-            lambda: pooling_explorer(FMAP, ceil_mode=1),
-            ValueError,
-            "ceil_mode must be one of False, True",
-        ),
-        (
-            lambda: output_size_explorer(size=17),
-            ValueError,
-            "size=17 is outside .* 1 to 16",
-        ),
-        (
-            lambda: output_size_explorer(kernel_size=8),
-            ValueError,
-            "kernel_size=8 is outside",
-        ),
-        (
-            lambda: output_size_explorer(stride=5),
-            ValueError,
-            "stride=5 is outside",
-        ),
-        (
-            lambda: output_size_explorer(padding=-1),
-            ValueError,
-            "padding=-1 is outside",
-        ),
-        (
-            lambda: output_size_explorer(padding="SAME"),
-            ValueError,
-            "padding must be one of 'valid'",
-        ),
-        (
-            lambda: output_size_explorer(dilation=4),
-            ValueError,
-            "dilation=4 is outside",
-        ),
-        (
-            lambda: output_size_explorer(dims="3D"),
-            ValueError,
-            "dims must be one of '1D', '2D'",
-        ),
-        (
-            lambda: kernel_explorer(FMAP, "emboss"),
-            ValueError,
-            "unknown kernel 'emboss'",
-        ),
-    ],
-)
-def test_a_start_the_controls_cannot_show_is_refused(
-    monkeypatch, show, error, message
-):
+@pytest.mark.parametrize("show, error, message", [
+    (lambda: pooling_explorer(FMAP, kernel_size=9), ValueError,
+     "kernel_size=9 is outside .* 1 to 8"),
+    (lambda: pooling_explorer(FMAP, stride=0), ValueError,
+     "stride=0 is outside"),
+    (lambda: pooling_explorer(FMAP, padding=5), ValueError,
+     "padding=5 is outside .* 0 to 4"),
+    (lambda: pooling_explorer(FMAP, kernel_size=2.0), TypeError,
+     "kernel_size must be an int"),
+    (lambda: pooling_explorer(FMAP, mode="min"), ValueError,
+     "mode must be one of 'max', 'avg'"),
+    (lambda: pooling_explorer(FMAP, ceil_mode=1), ValueError,
+     "ceil_mode must be one of False, True"),
+    (lambda: output_size_explorer(size=17), ValueError,
+     "size=17 is outside .* 1 to 16"),
+    (lambda: output_size_explorer(kernel_size=8), ValueError,
+     "kernel_size=8 is outside"),
+    (lambda: output_size_explorer(stride=5), ValueError,
+     "stride=5 is outside"),
+    (lambda: output_size_explorer(padding=-1), ValueError,
+     "padding=-1 is outside"),
+    (lambda: output_size_explorer(padding="SAME"), ValueError,
+     "padding must be one of 'valid'"),
+    (lambda: output_size_explorer(dilation=4), ValueError,
+     "dilation=4 is outside"),
+    (lambda: output_size_explorer(dims="3D"), ValueError,
+     "dims must be one of '1D', '2D'"),
+    (lambda: kernel_explorer(FMAP, "emboss"), ValueError,
+     "unknown kernel 'emboss'"),
+])
+def test_a_start_the_controls_cannot_show_is_refused(monkeypatch, show, error,
+                                                     message):
     shown = []
     monkeypatch.setattr(
         "helpers.widgets.display", lambda obj: shown.append(obj)

@@ -14,9 +14,8 @@ from helpers.widgets.kernels import (
     kernel_figure,
 )
 
-RAMP = torch.arange(5.0).repeat(
-    4, 1
-)  # [4, 5]: every row is 0 1 2 3 4, brightness grows to the right
+# [4, 5]: every row is 0 1 2 3 4, brightness grows to the right
+RAMP = torch.arange(5.0).repeat(4, 1)
 PNG_MAGIC = b"\x89PNG"
 
 
@@ -28,9 +27,8 @@ def test_identity_keeps_the_inside_of_the_image():
 def test_sobel_on_a_ramp_gives_its_slope_times_eight():
     assert torch.equal(apply_kernel(RAMP, "Sobel x"), torch.full((2, 3), 8.0))
     assert torch.equal(apply_kernel(RAMP, "Sobel y"), torch.zeros(2, 3))
-    assert torch.equal(
-        apply_kernel(RAMP, "Laplacian"), torch.zeros(2, 3)
-    )  # a ramp has no curvature
+    # a ramp has no curvature
+    assert torch.equal(apply_kernel(RAMP, "Laplacian"), torch.zeros(2, 3))
 
 
 def test_box_blur_averages_and_keeps_a_constant_image():
@@ -38,9 +36,8 @@ def test_box_blur_averages_and_keeps_a_constant_image():
         apply_kernel(torch.full((3, 3), 0.5), "box blur"),
         torch.tensor([[0.5]]),
     )
-    assert torch.allclose(
-        apply_kernel(RAMP, "box blur"), RAMP[1:-1, 1:-1]
-    )  # a linear ramp is its own mean
+    # a linear ramp is its own mean
+    assert torch.allclose(apply_kernel(RAMP, "box blur"), RAMP[1:-1, 1:-1])
 
 
 def test_kernels_that_sum_to_one_keep_flat_regions():

@@ -94,11 +94,12 @@ def test_explorer_follows_its_controls_and_flags_refusals():
     )
     assert "PyTorch: (8, 8) (agrees)" in explorer.report.value
     explorer.mode.value = "number"
+    # span 7 > 4
     explorer.size.value, explorer.kernel.value, explorer.dilation.value = (
         4,
         3,
         3,
-    )  # span 7 > 4
+    )
     assert (
         "Kernel size can't be greater than actual input size"
         in explorer.report.value

@@ -34,9 +34,9 @@ FMAP = torch.rand(11, 13)  # odd sizes, so that floor and ceil modes differ
         (1, 1, 0, False),
     ],
 )
-def test_pool_map_agrees_with_the_layers_and_the_formula(
-    mode, layer, kernel_size, stride, padding, ceil_mode
-):
+def test_pool_map_agrees_with_the_layers_and_the_formula(mode, layer,
+                                                         kernel_size, stride,
+                                                         padding, ceil_mode):
     pooled, line = pool_map(
         FMAP, kernel_size, stride, padding, mode, ceil_mode
     )
@@ -79,15 +79,13 @@ def test_refused_layers_are_flagged_not_raised(kernel_size, stride, padding):
 def test_window_starts_and_uncovered_pixels():
     assert window_starts(3, 2, 0) == [0, 2, 4]
     assert window_starts(3, 2, 1) == [-1, 1, 3]
-    assert uncovered(7, 3, 2, 2, 0) == [
-        6
-    ]  # floor mode drops the last column of 7
-    assert (
-        uncovered(7, 4, 2, 2, 0) == []
-    )  # ceil mode keeps it, in a window of one
-    assert (
-        uncovered(9, 4, 3, 2, 0) == []
-    )  # overlapping F=3, S=2 covers 9 exactly
+    # floor mode drops the last column of 7
+    assert uncovered(7, 3, 2, 2, 0) == [6]
+    # ceil mode keeps it, in a window of one
+    assert uncovered(7, 4, 2, 2, 0) == []
+    # overlapping F=3, S=2 covers 9 exactly
+    assert uncovered(9, 4, 3, 2, 0) == []
+    # stride > kernel skips pixels
     assert uncovered(10, 3, 1, 4, 0) == [
         1,
         2,
@@ -96,7 +94,7 @@ def test_window_starts_and_uncovered_pixels():
         6,
         7,
         9,
-    ]  # stride > kernel skips pixels
+    ]
 
 
 @pytest.mark.parametrize(

@@ -49,9 +49,8 @@ class _WithStaticFigure:
         return bundle
 
 
-def int_slider(
-    argument: str, value, low: int, high: int, **kwargs
-) -> widgets.IntSlider:
+def int_slider(argument: str, value, low: int, high: int,
+               **kwargs) -> widgets.IntSlider:
     """An ``IntSlider`` from ``low`` to ``high`` that starts at ``value``. A
     start the slider cannot show is an error naming ``argument``, so that the
     static figure never shows a state the controls cannot."""

@@ -22,9 +22,8 @@ from ..plot import FONT_SIZE, PAGE_INCHES, closes_on_error
 CUSTOM = "custom"
 
 
-def _display_range(
-    kernel: torch.Tensor, result: torch.Tensor
-) -> tuple[float, float, str]:
+def _display_range(kernel: torch.Tensor,
+                   result: torch.Tensor) -> tuple[float, float, str]:
     """Grey levels for the result. A kernel that sums to 0 (an edge detector)
     maps flat regions to 0, so grey is centred on 0 and reaches white and black
     at the 99th percentile of the response's size; any other kernel keeps the
@@ -79,9 +78,8 @@ def kernel_figure(image, kernel, title: str | None = None):
     return fig
 
 
-def build_kernel_explorer(
-    image, kernel: str | Sequence[Sequence[float]] = "Sobel x"
-):
+def build_kernel_explorer(image,
+                          kernel: str | Sequence[Sequence[float]] = "Sobel x"):
     """The explorer's parts ``(ui, static_figure)``: a preset menu, a 3x3 grid
     of editable numbers and the picture of :func:`kernel_figure`, redrawn on
     every change; ``static_figure`` shows the start state."""
@@ -152,11 +150,8 @@ def build_kernel_explorer(
     )
 
 
-def kernel_explorer(
-    image,
-    kernel: str | Sequence[Sequence[float]] = "Sobel x",
-    title: str = "3x3 kernels on a photograph",
-) -> None:
+def kernel_explorer(image, kernel: str | Sequence[Sequence[float]] = "Sobel x",
+                    title: str = "3x3 kernels on a photograph") -> None:
     """Show the kernel explorer for a grayscale ``image [H, W]`` with values in
     [0, 1] (chapter 1): live controls in Jupyter or on Colab, and on the
     website a figure of the ``kernel`` it starts from."""

@@ -53,21 +53,8 @@ LEGEND_2D = (
 )
 
 
-def _cell(
-    ax,
-    x,
-    y,
-    color,
-    *,
-    edge="white",
-    width=1.0,
-    style="solid",
-    text=None,
-    text_color="black",
-    fontsize=FONT_SIZE,
-    inset=0.0,
-    z=1,
-):
+def _cell(ax, x, y, color, *, edge="white", width=1.0, style="solid",
+          text=None, text_color="black", fontsize=FONT_SIZE, inset=0.0, z=1):
     ax.add_patch(
         Rectangle(
             (x + inset, y + inset),
@@ -230,9 +217,8 @@ def _draw_2d(axes: list[_Axis], refused: bool):
             else:
                 _cell(ax_in, c, r, PAD_COLOR)
     if refused:
-        if (
-            ah.span > ah.padded or aw.span > aw.padded
-        ):  # the first window, sticking out of the input
+        # the first window, sticking out of the input
+        if ah.span > ah.padded or aw.span > aw.padded:
             for r in range(0, ah.span, ah.dilation):
                 for c in range(0, aw.span, aw.dilation):
                     _cell(
@@ -247,9 +233,8 @@ def _draw_2d(axes: list[_Axis], refused: bool):
                         z=3,
                     )
     else:
-        for jr in range(
-            out_h
-        ):  # a dot in the first cell of every window: one dot per output value
+        # a dot in the first cell of every window: one dot per output value
+        for jr in range(out_h):
             for jc in range(out_w):
                 ax_in.plot(
                     jc * aw.stride + 0.18,
@@ -298,15 +283,9 @@ def _show(value) -> str:
 
 
 @closes_on_error
-def draw_windows(
-    size: Size,
-    kernel_size: Size,
-    stride: Size = 1,
-    padding: Padding = 0,
-    dilation: Size = 1,
-    *,
-    max_windows: int = 12,
-):
+def draw_windows(size: Size, kernel_size: Size, stride: Size = 1,
+                 padding: Padding = 0, dilation: Size = 1, *,
+                 max_windows: int = 12):
     """Draw where each window of a convolution lands on its zero-padded input;
     return the Figure (chapter 2).
 
@@ -377,15 +356,8 @@ class OutputSizeExplorer:
     redraws, and runs whenever a control moves.
     """
 
-    def __init__(
-        self,
-        size: int = 8,
-        kernel_size: int = 3,
-        stride: int = 3,
-        padding: int | str = 0,
-        dilation: int = 1,
-        dims: str = "1D",
-    ):
+    def __init__(self, size: int = 8, kernel_size: int = 3, stride: int = 3,
+                 padding: int | str = 0, dilation: int = 1, dims: str = "1D"):
         wide = dict(
             style={"description_width": "90px"},
             layout=widgets.Layout(width="320px"),
@@ -497,14 +469,9 @@ class OutputSizeExplorer:
         )
 
 
-def output_size_explorer(
-    size: int = 8,
-    kernel_size: int = 3,
-    stride: int = 3,
-    padding: int | str = 0,
-    dilation: int = 1,
-    dims: str = "1D",
-) -> None:
+def output_size_explorer(size: int = 8, kernel_size: int = 3, stride: int = 3,
+                         padding: int | str = 0, dilation: int = 1,
+                         dims: str = "1D") -> None:
     """Show the output-size explorer (chapter 2): live controls in Jupyter or
     on Colab, and on the website the drawing of the state it starts from. See
     :class:`OutputSizeExplorer`."""

@@ -34,14 +34,9 @@ def _as_map(feature_map) -> torch.Tensor:
     return fmap
 
 
-def pool_map(
-    feature_map,
-    kernel_size: int,
-    stride: int,
-    padding: int = 0,
-    mode: str = "max",
-    ceil_mode: bool = False,
-) -> tuple[torch.Tensor | None, str]:
+def pool_map(feature_map, kernel_size: int, stride: int, padding: int = 0,
+             mode: str = "max",
+             ceil_mode: bool = False) -> tuple[torch.Tensor | None, str]:
     """Pool one feature map ``[H, W]`` as ``nn.MaxPool2d`` / ``nn.AvgPool2d``
     would (chapter 3).
 
@@ -80,9 +75,8 @@ def window_starts(out: int, stride: int, padding: int) -> list[int]:
     return [i * stride - padding for i in range(out)]
 
 
-def uncovered(
-    size: int, out: int, kernel_size: int, stride: int, padding: int
-) -> list[int]:
+def uncovered(size: int, out: int, kernel_size: int, stride: int,
+              padding: int) -> list[int]:
     """Input indices along one axis that no pooling window reaches (they do not
     affect the output)."""
     covered = set()
@@ -92,14 +86,9 @@ def uncovered(
 
 
 @closes_on_error
-def pooling_figure(
-    feature_map,
-    kernel_size: int = 2,
-    stride: int = 2,
-    padding: int = 0,
-    mode: str = "max",
-    ceil_mode: bool = False,
-):
+def pooling_figure(feature_map, kernel_size: int = 2, stride: int = 2,
+                   padding: int = 0, mode: str = "max",
+                   ceil_mode: bool = False):
     """The input with its pooling windows next to the pooled output
     (chapter 3).
 
@@ -157,17 +146,9 @@ def pooling_figure(
     if stride >= kernel_size:  # windows do not overlap: outline them all
         for r in rows:
             for c in cols:
-                ax_in.add_patch(
-                    Rectangle(
-                        (c - 0.5, r - 0.5),
-                        kernel_size,
-                        kernel_size,
-                        fill=False,
-                        edgecolor="white",
-                        linewidth=0.6,
-                        alpha=0.45,
-                    )
-                )
+                ax_in.add_patch(Rectangle(
+                    (c - 0.5, r - 0.5), kernel_size, kernel_size, fill=False,
+                    edgecolor="white", linewidth=0.6, alpha=0.45))
     else:
         # overlapping outlines would hide each other: mark each window's centre
         centre = (kernel_size - 1) / 2
@@ -184,23 +165,13 @@ def pooling_figure(
         ((rows[0], cols[0]), (0, 0), FIRST, "-"),
         ((rows[-1], cols[-1]), (oh - 1, ow - 1), LAST, "-"),
     ]
-    if (
-        ow > 1
-    ):  # the first window's right neighbour shows the stride (and any overlap)
+    # the first window's right neighbour shows the stride (and any overlap)
+    if ow > 1:
         highlighted.insert(1, ((rows[0], cols[1]), (0, 1), FIRST, "--"))
     for (r, c), _, color, style in highlighted:
-        ax_in.add_patch(
-            Rectangle(
-                (c - 0.5, r - 0.5),
-                kernel_size,
-                kernel_size,
-                fill=False,
-                edgecolor=color,
-                linestyle=style,
-                linewidth=2.5,
-                clip_on=False,
-            )
-        )
+        ax_in.add_patch(Rectangle(
+            (c - 0.5, r - 0.5), kernel_size, kernel_size, fill=False,
+            edgecolor=color, linestyle=style, linewidth=2.5, clip_on=False))
     for r in uncovered(h, oh, kernel_size, stride, padding):
         ax_in.axhspan(
             r - 0.5, r + 0.5, color=UNCOVERED, alpha=0.35, linewidth=0
@@ -238,14 +209,9 @@ def pooling_figure(
     return fig
 
 
-def build_pooling_explorer(
-    feature_map,
-    kernel_size: int = 2,
-    stride: int = 2,
-    padding: int = 0,
-    mode: str = "max",
-    ceil_mode: bool = False,
-):
+def build_pooling_explorer(feature_map, kernel_size: int = 2, stride: int = 2,
+                           padding: int = 0, mode: str = "max",
+                           ceil_mode: bool = False):
     """The explorer's parts ``(ui, static_figure)``: sliders for kernel size,
     stride and padding, a max / avg switch, a ``ceil_mode`` box and the picture
     of :func:`pooling_figure`, redrawn on every change; ``static_figure`` shows
@@ -293,15 +259,10 @@ def build_pooling_explorer(
     )
 
 
-def pooling_explorer(
-    feature_map,
-    kernel_size: int = 2,
-    stride: int = 2,
-    padding: int = 0,
-    mode: str = "max",
-    ceil_mode: bool = False,
-    title: str = "Pooling explorer",
-) -> None:
+def pooling_explorer(feature_map, kernel_size: int = 2, stride: int = 2,
+                     padding: int = 0, mode: str = "max",
+                     ceil_mode: bool = False,
+                     title: str = "Pooling explorer") -> None:
     """Show the pooling explorer for one feature map ``[H, W]`` (chapter 3):
     live controls in Jupyter or on Colab, and on the website the figure of the
     state it starts from."""
