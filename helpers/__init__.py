@@ -1,8 +1,9 @@
 """Shared code for the book *Convolutional Neural Networks with PyTorch*.
 
 Each function's docstring names the chapter that introduces it. The modules:
-``config`` (quick mode, data folder, device, seeds), ``data``, ``train``, ``plot``, ``shapes``, ``widgets``
-(the explorers of chapters 1-3) and ``pretrained`` (ImageNet weights, chapter 6).
+``config`` (quick and offline mode, data folder, device, seeds, messages),
+``data``, ``train``, ``plot``, ``shapes``, ``widgets`` (the explorers of
+chapters 1-3) and ``pretrained`` (ImageNet weights, chapter 6).
 """
 
 from .config import data_dir, epochs, get_device, is_quick, set_seed

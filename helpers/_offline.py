@@ -137,19 +137,23 @@ def ensure_folder(root: Path, name: str,
     if target.is_dir() and not problems(target):
         return
     with locked(root):
-        if target.exists():
-            found = problems(target)
-            if not found:
-                return  # another process wrote it while this one waited
-            say(f"{target} is damaged ({describe(found)}); writing it again")
+        damaged = problems(target) if target.exists() else {}
+        if target.exists() and not damaged:
+            return  # another process wrote it while this one waited
+        if damaged:
+            say(f"{target} is damaged ({describe(damaged)}); making it again")
         with partial_folder(root) as tmp:
             fill(tmp / name)
             found = problems(tmp / name)
             if found:
                 raise RuntimeError(f"{name} came out wrong: {describe(found)}")
-            if target.exists():  # move the damaged one out of the way first
+            if damaged:  # out of the way, into the folder removed below
                 os.replace(target, tmp / "damaged")
-            os.replace(tmp / name, target)
+            try:
+                os.rename(tmp / name, target)  # only if absent
+            except OSError:
+                if not target.is_dir() or problems(target):
+                    raise
 
 
 def move_folder(source: Path, target: Path) -> None:

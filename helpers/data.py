@@ -36,7 +36,7 @@ from .config import data_dir, is_quick, offline, say
 __all__ = ["CIFAR10_CLASSES", "FASHION_MNIST_CLASSES", "PET_CLASSES",
            "PET_STANDIN_CLASSES", "QUICK_SIZES", "DataUnavailableError",
            "Datasets", "Source", "TintedFashionMNIST", "cats_vs_dogs_datasets",
-           "cifar10_datasets", "fashion_mnist_datasets", "offline", "subset"]
+           "cifar10_datasets", "fashion_mnist_datasets", "subset"]
 
 FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress",
                          "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -46,7 +46,7 @@ CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog",
 PET_CLASSES = ["cat", "dog"]
 PET_STANDIN_CLASSES = ["cat", "not_cat"]
 
-#: Sizes of the quick-mode subsets: (train, test).
+#: The sizes (train, test) of the fixed subsets that quick mode keeps.
 QUICK_SIZES = {"fashion_mnist": (3000, 1000), "cifar10": (2000, 500),
                "cats_vs_dogs": (40, 20)}
 

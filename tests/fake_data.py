@@ -1,4 +1,4 @@
-"""Small, valid stand-ins of the datasets' files, for the tests of helpers.data.
+"""Small, valid fakes of the datasets' files, for the tests of helpers.data.
 
 Fashion-MNIST's files must have its real sizes (the helpers check them), so
 the fake one is full size but trivial: the image of class ``c`` is a bright
@@ -45,7 +45,8 @@ def idx_files(shift: int = 0) -> dict[str, bytes]:
 
 
 def write_fashion_mnist(root: Path, shift: int = 0) -> Path:
-    """A fake Fashion-MNIST where torchvision reads it: ``root/FashionMNIST/raw``."""
+    """A fake Fashion-MNIST where torchvision reads it:
+    ``root/FashionMNIST/raw``."""
     raw = off.fashion_mnist_folder(root)
     raw.mkdir(parents=True, exist_ok=True)
     for name, content in idx_files(shift).items():

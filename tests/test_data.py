@@ -7,9 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from fake_data import (BAR_ROWS, idx_files, no_network,
-                       write_cifar_folder, write_debian_package,
-                       write_fashion_mnist, write_pet_folder)
+from fake_data import (
+    BAR_ROWS,
+    idx_files,
+    no_network,
+    write_cifar_folder,
+    write_debian_package,
+    write_fashion_mnist,
+    write_pet_folder,
+)
 from torch import nn
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
@@ -118,7 +124,7 @@ def test_without_debian_the_download_fills_the_data_folder(
     assert [p.name for p in files_under(tmp_path)] == sorted(idx_files())
 
 
-def test_missing_fashion_mnist_without_network_is_a_clear_error_and_writes_nothing(
+def test_missing_fashion_mnist_offline_is_a_clear_error_and_writes_nothing(
         tmp_path, no_debian, offline_machine):
     root = tmp_path / "data"
     with pytest.raises(hd.DataUnavailableError, match="dataset-fashion-mnist"):
