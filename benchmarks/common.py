@@ -1,6 +1,6 @@
 """What every benchmark script shares: its command-line options, a description
-of the machine, fair timing of alternatives, and a table printer (Markdown, so
-a table can be pasted into the book).
+of the machine, fair timing of alternatives, a table printer, and the results
+file that the book's appendix reads (benchmarks/results/NAME.json).
 
 Not a test: nothing here fails on a time.
 """
@@ -22,6 +22,7 @@ from typing import Callable
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
 
 
 def parser(description: str) -> argparse.ArgumentParser:
@@ -55,9 +56,16 @@ def parser(description: str) -> argparse.ArgumentParser:
         "one per core)",
     )
     p.add_argument(
+        "--name",
+        help="the results file: benchmarks/results/NAME.json (default: the "
+        "script's name)",
+    )
+    p.add_argument(
         "--json",
         metavar="PATH",
-        help="also write the results to this JSON file",
+        help="where to write the results (default: benchmarks/results/"
+        "SCRIPT.json, which the book shows; a --quick run writes nothing "
+        "unless this is given)",
     )
     return p
 
@@ -109,16 +117,23 @@ def load_average() -> str:
 def machine(device: torch.device) -> dict[str, str]:
     """The facts a timing depends on, plus the load average (a busy machine
     gives slower, noisier times)."""
+    import torchvision
+
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d %H:%M UTC"
-        ),
+        "date": now(),
         "CPU": f"{cpu_model()}, {os.cpu_count()} logical cores",
-        "torch": f"{torch.__version__} ({torch.get_num_threads()} threads), "
-        f"Python {platform.python_version()}",
+        "software": f"Python {platform.python_version()}, PyTorch "
+        f"{torch.__version__} ({threads(torch.get_num_threads())}), "
+        f"torchvision {torchvision.__version__}",
         "device": device_name(device),
-        "load average (1/5/15 min) at start": load_average(),
+        "load average": load_average(),
     }
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M UTC"
+    )
 
 
 def table(headers: list[str], rows: list[list]) -> str:
@@ -140,13 +155,8 @@ def header(title: str, device: torch.device) -> dict[str, str]:
     """Print the title, the command that reproduces the run and the machine;
     return the machine facts."""
     facts = machine(device)
-    script = Path(sys.argv[0])
-    try:
-        script = script.resolve().relative_to(ROOT)
-    except ValueError:
-        pass
     print(f"## {title}\n")
-    print(f"command: python {shlex.join([str(script)] + sys.argv[1:])}\n")
+    print(f"command: {command()}\n")
     print(table(["machine", ""], [[k, v] for k, v in facts.items()]))
     print(flush=True)
     return facts
@@ -177,9 +187,8 @@ def interleaved(
     is the least disturbed measurement.
     """
     names = list(runs)
-    if (
-        warmup
-    ):  # first calls pay for memory allocation, lazy initialisation, caches
+    if warmup:
+        # first calls pay for memory allocation, lazy initialisation, caches
         for name in names:
             runs[name]()
     times: dict[str, list[float]] = {name: [] for name in names}
@@ -201,9 +210,56 @@ def ratio_summary(
     return best, per_round
 
 
-def write_json(path: str | None, payload: dict) -> None:
-    if path:
-        Path(path).write_text(
-            json.dumps(payload, indent=2, default=str) + "\n"
-        )
-        print(f"\nresults written to {path}")
+def command() -> str:
+    """The command line that ran this script, from the repository root."""
+    script = Path(sys.argv[0])
+    try:
+        script = script.resolve().relative_to(ROOT)
+    except ValueError:
+        pass
+    return f"python {shlex.join([str(script)] + sys.argv[1:])}"
+
+
+def save(
+    args: argparse.Namespace,
+    facts: dict[str, str],
+    tables: dict[str, tuple[list[str], list[list]]],
+    values: dict[str, str],
+    results: dict,
+) -> Path | None:
+    """Write what the run measured to benchmarks/results/NAME.json (NAME:
+    --name, by default the script's name), or to --json: ``tables`` as
+    printed (headers, rows), ``values`` (formatted numbers that the page's
+    prose quotes) and every raw measurement in ``results``. A --quick run
+    writes only to --json."""
+    if args.json:
+        path = Path(args.json)
+    elif args.quick:
+        return None
+    else:
+        path = RESULTS / f"{args.name or Path(sys.argv[0]).stem}.json"
+    facts = dict(facts)
+    payload = {
+        "benchmark": Path(sys.argv[0]).stem,
+        "command": command(),
+        "measured": facts.pop("date"),
+        "machine": facts,
+        "tables": {
+            k: {
+                "headers": [str(h) for h in h_r[0]],
+                "rows": [[str(c) for c in r] for r in h_r[1]],
+            }
+            for k, h_r in tables.items()
+        },
+        "values": {k: str(v) for k, v in values.items()},
+        "args": vars(args),
+        "results": results,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1, default=str) + "\n")
+    print(f"\nresults written to {path}")
+    return path
+
+
+def threads(n: int) -> str:
+    return f"{n} CPU thread{'s' if n != 1 else ''}"

@@ -14,9 +14,9 @@ The three loops take turns, many times over short epochs, in alternating order
 over the bare loop's time in the same round, so a slow spell of a shared
 machine affects both sides of each ratio alike.
 
-    python benchmarks/fit_overhead.py                # 31 rounds of 1,280-image
-    epochs python benchmarks/fit_overhead.py --device cuda python
-    benchmarks/fit_overhead.py --quick        # smoke run
+    python benchmarks/fit_overhead.py                # 31 rounds, 1,280 images
+    python benchmarks/fit_overhead.py --device cuda
+    python benchmarks/fit_overhead.py --quick        # smoke run
 """
 
 from __future__ import annotations
@@ -126,20 +126,26 @@ def main():
     times = common.interleaved(runs, args.rounds, device)
 
     n = len(loader.dataset)
-    rows, results = [], {}
+    labels = {
+        "bare loop": "bare loop",
+        "fit(progress=False)": "`fit(progress=False)`",
+        "fit(progress=True)": "`fit(progress=True)`",
+    }
+    rows, results, values = [], {}, {}
     for name, ts in times.items():
         paired = sorted(a / b for a, b in zip(ts, times["bare loop"]))
         q1, med, q3 = (
             paired[int(f * (len(paired) - 1))] for f in (0.25, 0.5, 0.75)
         )
+        bare = name == "bare loop"
         rows.append(
             [
-                name,
+                labels[name],
                 f"{min(ts):.3f}",
                 f"{statistics.median(ts):.3f}",
                 f"{n / statistics.median(ts):,.0f}",
                 f"{med:.3f}",
-                f"{q1:.3f} - {q3:.3f}",
+                "" if bare else f"{q1:.3f} to {q3:.3f}",
             ]
         )
         results[name] = {
@@ -147,34 +153,28 @@ def main():
             "ratio_median_per_round": med,
             "ratio_quartiles": [q1, q3],
         }
+        if not bare:
+            key = "bar" if "True" in name else "fit"
+            values[f"{key}_ratio"] = f"{med:.3f}"
+            values[f"{key}_percent"] = f"{(med - 1) * 100:+.0f} %"
+            values[f"{key}_spread"] = f"{(q3 - q1) / 2 * 100:.0f} %"
+    headers = [
+        "loop",
+        "best s per epoch",
+        "median s per epoch",
+        "images/s (median)",
+        "time ratio to the bare loop (median of rounds)",
+        "middle half of the ratios",
+    ]
+    values.update(images=f"{n:,}", rounds=str(args.rounds))
     print(
         f"{args.model} LeNet, {n:,} Fashion-MNIST images per epoch, "
         f"batch {args.batch_size}, {args.rounds} rounds (order alternating), "
         "after one warm-up epoch each\n"
     )
-    print(
-        common.table(
-            [
-                "loop",
-                "best s/epoch",
-                "median s/epoch",
-                "images/s (median)",
-                "ratio to bare (median of rounds)",
-                "middle half of the ratios",
-            ],
-            rows,
-        )
-    )
+    print(common.table(headers, rows))
     print("\ntarget: fit / bare <= 1.05")
-    common.write_json(
-        args.json,
-        {
-            "benchmark": "fit_overhead",
-            "machine": facts,
-            "args": vars(args),
-            "results": results,
-        },
-    )
+    common.save(args, facts, {"main": (headers, rows)}, values, results)
 
 
 if __name__ == "__main__":

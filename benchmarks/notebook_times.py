@@ -7,12 +7,12 @@ folder: the committed notebooks and their stored outputs are never touched.
 Quick mode sets ``CNN_BOOK_QUICK=1`` (what the tests use); full mode is what
 the website shows.
 
-    python benchmarks/notebook_times.py --quick                 # quick mode
-    only: a few minutes python benchmarks/notebook_times.py
-    # quick and full mode (full: ~30 min) python benchmarks/notebook_times.py
-    --modes full notebooks/04_lenet.ipynb python benchmarks/notebook_times.py
-    --modes --tests         # only the test suite, step by step python
-    benchmarks/notebook_times.py --tests --test-command "make test"
+    python benchmarks/notebook_times.py             # quick and full (~30 min)
+    python benchmarks/notebook_times.py --modes quick --name notebooks_quick
+    python benchmarks/notebook_times.py --modes full notebooks/04_lenet.ipynb
+    python benchmarks/notebook_times.py --modes --tests   # test suite only
+    python benchmarks/notebook_times.py --tests --test-command "make test"
+    python benchmarks/notebook_times.py --quick  # quick mode, nothing saved
 
 Targets on the book's 2-core CPU: the test suite in 10 minutes or less; every
 notebook in full mode, one after the other, in 30 minutes or less. Run it on a
@@ -25,7 +25,6 @@ import datetime
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,24 +38,14 @@ import common
 QUICK_ENV = "CNN_BOOK_QUICK"
 
 
-def test_steps(python: str) -> list[tuple[str, str]]:
-    """The steps of ``make test`` (see the Makefile), run with this Python
-    instead of .venv's."""
-    bin_dir = Path(python).parent
+def test_steps() -> list[tuple[str, str]]:
+    """The steps of ``make test``, each a target of the Makefile."""
     return [
-        ("unit tests", f"{python} -m pytest tests/ -q --ignore=tests/browser"),
-        (
-            "nbval, quick mode",
-            f"{QUICK_ENV}=1 {python} -m pytest --nbval notebooks/ -q "
-            "--sanitize-with tests/nbval_sanitize.cfg "
-            "--nbval-cell-timeout=600",
-        ),
-        (
-            "website build",
-            f"{bin_dir / 'jupyter-book'} build . --warningiserror --nitpick "
-            "--keep-going --quiet",
-        ),
-        ("browser test", f"{python} -m pytest tests/browser -q"),
+        ("lint", "make lint"),
+        ("doctests", "make doctest"),
+        ("unit tests", "make unit"),
+        ("nbval, quick mode", "make notebooks"),
+        ("website build and browser test", "make browser"),
     ]
 
 
@@ -179,9 +168,11 @@ def main():
     )
 
     results: dict = {"notebooks": {}, "tests": {}}
+    tables, values = {}, {}
     if args.modes:
+        rows = {mode: [] for mode in args.modes}
+        totals = {mode: 0.0 for mode in args.modes}
         with tempfile.TemporaryDirectory(prefix="cnnbook-times-") as tmp:
-            rows, totals = [], {m: 0.0 for m in args.modes}
             for nb_path in notebooks:
                 # a copy of the notebook's whole folder, so relative paths and
                 # written files stay in tmp
@@ -192,11 +183,7 @@ def main():
                         folder,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
                     )
-                row = [nb_path.name]
-                for mode in ("quick", "full"):
-                    if mode not in args.modes:
-                        row += ["-", "-"]
-                        continue
+                for mode in args.modes:
                     r = run_notebook(
                         folder / nb_path.name,
                         mode == "quick",
@@ -206,89 +193,65 @@ def main():
                     results["notebooks"].setdefault(nb_path.name, {})[mode] = r
                     totals[mode] += r["seconds"]
                     slow = r["slowest_cell"]
-                    row += [
-                        minutes(r["seconds"])
-                        + (" FAILED" if r["error"] else ""),
-                        f"#{slow[0]}: {slow[1]:.1f} s" if slow else "-",
-                    ]
+                    failed = f" FAILED: {r['error']}" if r["error"] else ""
+                    rows[mode].append(
+                        [
+                            nb_path.stem,
+                            minutes(r["seconds"]) + failed,
+                            f"{slow[1]:.1f} s (cell {slow[0]})"
+                            if slow
+                            else "",
+                        ]
+                    )
                     print(
                         f"{nb_path.name} {mode}: {minutes(r['seconds'])}"
-                        + (f"  FAILED: {r['error']}" if r["error"] else ""),
+                        f"{failed}",
                         flush=True,
                     )
-                rows.append(row)
-            rows.append(
-                ["all notebooks"]
-                + sum(
-                    (
-                        [minutes(totals[m]), ""] if m in totals else ["-", "-"]
-                        for m in ("quick", "full")
-                    ),
-                    [],
-                )
+        for mode in args.modes:
+            rows[mode].append(
+                [f"all {len(notebooks)}", minutes(totals[mode]), ""]
             )
-            print()
+            tables[mode] = (
+                ["notebook", f"{mode} mode", "slowest cell"],
+                rows[mode],
+            )
+            values[f"{mode}_total"] = minutes(totals[mode])
+        if "full" in totals:
             print(
-                common.table(
-                    [
-                        "notebook",
-                        "quick mode",
-                        "slowest cell (quick)",
-                        "full mode",
-                        "slowest cell (full)",
-                    ],
-                    rows,
-                )
+                "\ntarget: all notebooks in full mode <= 30 min "
+                f"(measured {minutes(totals['full'])})"
             )
-            if "full" in totals:
-                measured = minutes(totals["full"])
-                print(
-                    "\ntarget: all notebooks in full mode <= 30 min "
-                    f"(measured {measured})"
-                )
 
     if args.tests:
         steps = (
             [("test command", args.test_command)]
             if args.test_command
-            else test_steps(sys.executable)
+            else test_steps()
         )
         rows, total = [], 0.0
         for name, command in steps:
             r = run_command(command)
             results["tests"][name] = {"command": command, **r}
             total += r["seconds"]
+            ok = r["returncode"] == 0
             rows.append(
                 [
                     name,
                     minutes(r["seconds"]),
-                    "passed"
-                    if r["returncode"] == 0
-                    else f"FAILED ({r['returncode']})",
-                    r["last_line"],
+                    "passed" if ok else f"FAILED ({r['returncode']})",
                 ]
             )
             print(f"{name}: {minutes(r['seconds'])}", flush=True)
-        rows.append(["total", minutes(total), "", ""])
-        print()
-        print(
-            common.table(
-                ["test step", "wall time", "result", "last line of output"],
-                rows,
-            )
-        )
+        rows.append(["total", minutes(total), ""])
+        tables["tests"] = (["test step", "wall time", "result"], rows)
+        values["tests_total"] = minutes(total)
         print(
             f"\ntarget: the test suite <= 10 min (measured {minutes(total)})"
         )
-    common.write_json(
-        args.json,
-        {
-            "benchmark": "notebook_times",
-            "machine": facts,
-            "args": vars(args),
-            "results": results,
-        },
-    )
+    for title, (headers, rows) in tables.items():
+        print(f"\n{title}:\n\n{common.table(headers, rows)}")
+    common.save(args, facts, tables, values, results)
 
 
 if __name__ == "__main__":

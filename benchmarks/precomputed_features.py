@@ -15,10 +15,9 @@ same amount of arithmetic and the same times, as with ImageNet weights (which
 this machine cannot download). The images are random tensors already on the
 device, so only the network is timed, not JPEG decoding.
 
-    python benchmarks/precomputed_features.py               # 32 images of
-    3x224x224, batch 32 python benchmarks/precomputed_features.py --device cuda
-    --images 512 python benchmarks/precomputed_features.py --quick       #
-    smoke run (8 images of 112x112)
+    python benchmarks/precomputed_features.py    # 32 images, batch 32
+    python benchmarks/precomputed_features.py --device cuda --images 512
+    python benchmarks/precomputed_features.py --quick    # 8 images, 112x112
 """
 
 from __future__ import annotations
@@ -65,9 +64,8 @@ def main():
         param.requires_grad_(False)
     vgg.classifier[-1] = nn.Linear(4096, 2)
     vgg.to(device)
-    head = nn.Sequential(
-        vgg.avgpool, nn.Flatten(), vgg.classifier
-    )  # what follows `features` in vgg.forward
+    # what follows `features` in vgg.forward
+    head = nn.Sequential(vgg.avgpool, nn.Flatten(), vgg.classifier)
     optimizer = torch.optim.SGD(
         vgg.classifier.parameters(), lr=1e-4, momentum=0.5
     )
@@ -112,27 +110,34 @@ def main():
         "recompute features each epoch": lambda: train_epoch(vgg, images),
         "pre-computed features": lambda: train_epoch(head, features),
     }
-    times = common.interleaved(
-        runs, args.rounds, device, warmup=False
-    )  # warmed up above
+    # warmed up above
+    times = common.interleaved(runs, args.rounds, device, warmup=False)
 
     slow, fast = (min(times[k]) for k in runs)
     best, per_round = common.ratio_summary(times, *runs)
+    repaid = extract_s / (slow - fast)
     rows = [
         [
-            "recompute features each epoch",
-            "-",
-            f"{slow:.3f}",
+            "recomputing the frozen features each epoch",
+            "",
+            f"{slow:.2f}",
             f"{args.images / slow:,.1f}",
-            "1.0x",
+            "1×",
         ],
         [
-            "pre-computed features",
-            f"{extract_s:.3f}",
-            f"{fast:.3f}",
+            "on pre-computed features",
+            f"{extract_s:.1f} s",
+            f"{fast:.2f}",
             f"{args.images / fast:,.1f}",
-            f"{best:.1f}x",
+            f"{best:.1f}×",
         ],
+    ]
+    headers = [
+        f"training epoch ({args.images} images)",
+        "one-time feature pass",
+        "s per epoch",
+        "images/s",
+        "speed-up",
     ]
     print(
         f"VGG16 (weights=None), {args.images} random images of "
@@ -141,37 +146,26 @@ def main():
         f"({features.numel() * 4 / 2**20:.1f} MiB); "
         f"best of {args.rounds} rounds\n"
     )
-    print(
-        common.table(
-            [
-                "training epoch",
-                "one-time feature pass (s)",
-                "s/epoch (best)",
-                "images/s",
-                "speed-up",
-            ],
-            rows,
-        )
-    )
+    print(common.table(headers, rows))
     print(
         f"\nspeed-up, median of per-round ratios: {per_round:.1f}x; "
-        "the one-time pass is repaid after "
-        f"{extract_s / (slow - fast):.2f} epochs; target: >= 20x on CPU"
+        f"the one-time pass is repaid after {repaid:.2f} epochs; "
+        "target: >= 20x on CPU"
     )
-    common.write_json(
-        args.json,
-        {
-            "benchmark": "precomputed_features",
-            "machine": facts,
-            "args": vars(args),
-            "results": {
-                "seconds": times,
-                "extract_s": extract_s,
-                "speedup_best": best,
-                "speedup_median_per_round": per_round,
-            },
-        },
-    )
+    values = {
+        "speedup_best": f"{best:.1f}",
+        "speedup_median": f"{per_round:.1f}",
+        "repaid_epochs": f"{repaid:.2f}",
+        "batch": str(args.batch_size),
+        "images": str(args.images),
+    }
+    results = {
+        "seconds": times,
+        "extract_s": extract_s,
+        "speedup_best": best,
+        "speedup_median_per_round": per_round,
+    }
+    common.save(args, facts, {"main": (headers, rows)}, values, results)
 
 
 if __name__ == "__main__":

@@ -202,6 +202,7 @@ def setup(app):
     # The book's other extensions in tools/: the width of code on the pages,
     # the benchmark tables of the appendix.
     app.setup_extension("code_width")
+    app.setup_extension("benchmark_table")
     app.connect("config-inited", _use_local_mathjax)
     # late (the default is 500), so that the page's final lists of scripts and
     # styles are the ones seen

@@ -1,0 +1,126 @@
+"""Sphinx extension: the appendix's benchmark results come from the files the
+benchmark scripts write (benchmarks/results/NAME.json), so that re-running a
+script and rebuilding updates the page.
+
+In a page (MyST)::
+
+    ```{benchmark-table} fit_overhead
+    :table: main
+    ```
+
+renders the table ``main`` (the default) of fit_overhead.json, followed by a
+line that says when and on what machine it was measured. The role
+``{benchmark}`fit_overhead:fit_ratio``` writes one of the file's ``values``
+(numbers formatted by the script) into a sentence.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+
+RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+
+
+class BenchmarkError(Exception):
+    pass
+
+
+def load(name: str) -> dict:
+    path = RESULTS / f"{name}.json"
+    if not path.is_file():
+        raise BenchmarkError(
+            f"no benchmark results {path.name}: run benchmarks/{name}.py"
+        )
+    return json.loads(path.read_text())
+
+
+def provenance(data: dict) -> str:
+    """One line: when, on what, and with what the numbers were measured."""
+    m = data.get("machine", {})
+    parts = [f"Measured {data['measured']}"]
+    parts += [m[k] for k in ("CPU", "software") if m.get(k)]
+    if m.get("device"):
+        parts.append(f"device {m['device']}")
+    if m.get("load average"):
+        parts.append(f"load average {m['load average']} at the start")
+    line = "; ".join(parts) + "."
+    if data.get("note"):
+        line += " " + data["note"]
+    return line
+
+
+class BenchmarkTable(SphinxDirective):
+    required_arguments = 1
+    option_spec = {"table": directives.unchanged}
+
+    def run(self):
+        name = self.arguments[0]
+        self.env.note_dependency(str(RESULTS / f"{name}.json"))
+        try:
+            data = load(name)
+            table = data["tables"][self.options.get("table", "main")]
+        except (BenchmarkError, KeyError) as err:
+            raise self.error(f"benchmark-table {name}: {err}") from None
+        return [self._table(table), self._provenance(data)]
+
+    @staticmethod
+    def _table(table: dict) -> nodes.table:
+        headers, rows = table["headers"], table["rows"]
+        group = nodes.tgroup(cols=len(headers))
+        group += [nodes.colspec(colwidth=1) for _ in headers]
+        head, body = nodes.thead(), nodes.tbody()
+        for parent, cells in [(head, headers), *[(body, r) for r in rows]]:
+            row = nodes.row()
+            for cell in cells:
+                entry = nodes.entry()
+                entry += BenchmarkTable._cell(str(cell))
+                row += entry
+            parent += row
+        group += [head, body]
+        result = nodes.table(classes=["benchmark-table"])
+        result += group
+        return result
+
+    @staticmethod
+    def _cell(text: str) -> nodes.paragraph:
+        """A cell's text; `code` in it is shown as code."""
+        paragraph = nodes.paragraph()
+        for i, part in enumerate(text.split("`")):
+            if part:
+                paragraph += (
+                    nodes.literal(text=part) if i % 2 else nodes.Text(part)
+                )
+        return paragraph
+
+    @staticmethod
+    def _provenance(data: dict) -> nodes.paragraph:
+        paragraph = nodes.paragraph(classes=["benchmark-provenance"])
+        paragraph += nodes.emphasis(text=provenance(data))
+        return paragraph
+
+
+class BenchmarkValue(SphinxRole):
+    def run(self):
+        name, _, key = self.text.partition(":")
+        self.env.note_dependency(str(RESULTS / f"{name}.json"))
+        try:
+            value = load(name)["values"][key]
+        except (BenchmarkError, KeyError) as err:
+            msg = self.inliner.reporter.error(
+                f"benchmark {self.text}: {err}", line=self.lineno
+            )
+            return [
+                self.inliner.problematic(self.rawtext, self.rawtext, msg)
+            ], [msg]
+        return [nodes.inline(text=str(value), classes=["benchmark"])], []
+
+
+def setup(app):
+    app.add_directive("benchmark-table", BenchmarkTable)
+    app.add_role("benchmark", BenchmarkValue())
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
