@@ -525,3 +525,14 @@ def test_no_code_scrolls_sideways(crawl):
         for block in report.scrolling
     ]
     assert not problems, failures(problems)
+
+
+def test_setup_cells_are_not_on_the_pages():
+    """The Colab set-up cell (tagged remove-cell by tools/setup_cell.py)
+    stays in the notebooks and off the website."""
+    shown = [
+        path
+        for path in notebook_pages()
+        if "cnn-book-helpers @ git+" in (SITE / path).read_text()
+    ]
+    assert notebook_pages() and not shown, shown
