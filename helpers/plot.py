@@ -22,8 +22,8 @@ from torchvision.utils import make_grid
 
 #: The website's content width, 730 px, in inches of a notebook PNG (100 dpi).
 PAGE_INCHES = 7.3
-#: The smallest text in a figure, in points: at 100 dpi and no shrinking,
-#: 10 pt is 14 px, close to the page's 16 px body text.
+#: The size in points of the smallest text in a figure. At 100 dpi and no
+#: shrinking, 10 pt is 14 px, close to the page's 16 px body text.
 FONT_SIZE = 10
 
 

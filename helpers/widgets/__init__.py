@@ -49,8 +49,7 @@ class _WithStaticFigure:
         return bundle
 
 
-def int_slider(argument: str, value, low: int, high: int,
-               **kwargs) -> widgets.IntSlider:
+def int_slider(argument: str, value, low: int, high: int, **kwargs):
     """An ``IntSlider`` from ``low`` to ``high`` that starts at ``value``. A
     start the slider cannot show is an error naming ``argument``, so that the
     static figure never shows a state the controls cannot."""
@@ -86,18 +85,10 @@ def show_explorer(ui, static_figure, title: str) -> None:
 
 
 # the explorers, imported last: their modules use the functions above
-from .kernels import kernel_explorer  # noqa: E402  (chapter 1)
-from .output_size import draw_windows, output_size_explorer  # noqa: E402
-from .pooling import pooling_explorer  # noqa: E402  (chapter 3)
+from .kernels import kernel_explorer  # noqa: E402, F401  (chapter 1)
+from .output_size import (  # noqa: E402, F401  (chapter 2)
+    draw_windows,
+    output_size_explorer,
+)
+from .pooling import pooling_explorer  # noqa: E402, F401  (chapter 3)
 
-__all__ = [
-    "NOTE",
-    "check_choice",
-    "draw_windows",
-    "figure_png",
-    "int_slider",
-    "kernel_explorer",
-    "output_size_explorer",
-    "pooling_explorer",
-    "show_explorer",
-]
