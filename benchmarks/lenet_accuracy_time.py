@@ -20,6 +20,7 @@ sigmoid), ``modern`` (ReLU + batch normalisation; max-pooling in all three).
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 import time
 
@@ -123,6 +124,12 @@ def main():
         # the data order, too, follows the seed
         train_loader.generator.manual_seed(seed)
         model = MODELS[name]().to(device)
+        # the same fingerprint of the initial weights as chapter 4 prints
+        digest = hashlib.sha256()
+        for p in model.parameters():
+            digest.update(p.detach().cpu().contiguous().numpy().tobytes())
+        weights = digest.hexdigest()[:8]
+        print(f"{name} (seed {seed}): initial weights {weights}")
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
         scheduler = None
         if schedule == "cosine":
