@@ -109,6 +109,21 @@ def _root(root: str | Path | None) -> Path:
     return root
 
 
+def _in_data_folder(dataset: str, folder: Path, problems,
+                    fix: str) -> Source | None:
+    """The data folder as the source if ``folder`` is there; an error that
+    names each damaged file if ``problems(folder)`` finds any."""
+    if not folder.exists():
+        return None
+    damaged = problems(folder)
+    if damaged:
+        raise DataUnavailableError(
+            f"{dataset} in the data folder is damaged: {folder}: "
+            f"{_offline.describe(damaged)}. Delete the folder to have it "
+            f"downloaded again, or {fix}")
+    return Source(dataset, "data folder", "real data, from the data folder")
+
+
 # ------------------------------------------------------ Fashion-MNIST
 
 def _fashion_mnist_source(root: Path) -> Source:
@@ -199,16 +214,11 @@ def _write_cifar_standin(folder: Path, fashion_root: Path) -> None:
 def _cifar10_source(root: Path) -> Source:
     """The data folder, then the download, then the stand-in."""
     folder = root / CIFAR10_FOLDER
-    if folder.exists():
-        damaged = _offline.cifar_problems(folder)
-        if damaged:
-            raise DataUnavailableError(
-                f"CIFAR-10 in the data folder is damaged: {folder}: "
-                f"{_offline.describe(damaged)}. Delete the folder to have it "
-                "downloaded again, or put in it the files of "
-                "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
-        return Source("CIFAR-10", "data folder",
-                      "real data, from the data folder")
+    found = _in_data_folder(
+        "CIFAR-10", folder, _offline.cifar_problems, "put in it the files of "
+        "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
+    if found:
+        return found
     if not offline() and _offline.download(
             "CIFAR-10", root, lambda tmp: datasets.CIFAR10(tmp, download=True),
             lambda tmp: _offline.move_folder(tmp / CIFAR10_FOLDER, folder)):
@@ -259,16 +269,11 @@ def _pet_source(root: Path) -> tuple[Source, Path]:
     """The data folder, then the download, then the stand-in; and the root
     to read ``oxford-iiit-pet/`` from."""
     real = root / PET_FOLDER
-    if real.exists():
-        damaged = _offline.pet_problems(real)
-        if damaged:
-            raise DataUnavailableError(
-                f"Oxford-IIIT Pet in the data folder is damaged: {real}: "
-                f"{_offline.describe(damaged)}. Delete the folder to have it "
-                "downloaded again, or put in it images/ and annotations/ "
-                "from https://www.robots.ox.ac.uk/~vgg/data/pets/")
-        return Source("Oxford-IIIT Pet", "data folder",
-                      "real data, from the data folder"), root
+    found = _in_data_folder(
+        "Oxford-IIIT Pet", real, _offline.pet_problems, "put in it images/ "
+        "and annotations/ from https://www.robots.ox.ac.uk/~vgg/data/pets/")
+    if found:
+        return found, root
 
     def fetch(tmp: Path) -> None:
         datasets.OxfordIIITPet(tmp, download=True)

@@ -10,9 +10,7 @@ import torch
 from fake_data import (
     BAR_ROWS,
     idx_files,
-    no_network,
     write_cifar_folder,
-    write_debian_package,
     write_fashion_mnist,
     write_pet_folder,
 )
@@ -22,6 +20,8 @@ from torchvision import datasets, transforms
 
 import helpers._offline as off
 import helpers.data as hd
+
+pytest_plugins = ["data_fixtures"]
 
 DEBIAN = off.DEBIAN_FASHION_MNIST
 needs_debian = pytest.mark.skipif(
@@ -36,13 +36,6 @@ def files_under(path: Path) -> list[Path]:
 
 
 @pytest.fixture
-def offline_machine(monkeypatch):
-    """Downloads are attempted and fail, as on a machine without a network."""
-    monkeypatch.delenv("CNN_BOOK_OFFLINE", raising=False)
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-
-
-@pytest.fixture
 def never_download(monkeypatch):
     def fail(*args, **kwargs):
         pytest.fail("a download was attempted")
@@ -50,23 +43,11 @@ def never_download(monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", fail)
 
 
-@pytest.fixture
-def no_debian(monkeypatch, tmp_path):
-    monkeypatch.setattr(off, "DEBIAN_FASHION_MNIST", tmp_path / "no-package")
-
-
 @pytest.fixture(scope="module")
 def shared_root(tmp_path_factory):
     """One data folder for the tests that only read, so stand-ins are made
     once."""
     return tmp_path_factory.mktemp("data")
-
-
-@pytest.fixture(scope="module")
-def fake_debian(tmp_path_factory):
-    """A fake Debian package whose labels are shifted by 3 from
-    ``fake_data.idx_files()``'s."""
-    return write_debian_package(tmp_path_factory.mktemp("pkg"), shift=3)
 
 
 # ------------------------------------------------------ Fashion-MNIST
