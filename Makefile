@@ -41,7 +41,7 @@ unit: $(BIN)/activate-book
 
 # Every notebook re-executed in quick mode, its outputs compared with the stored ones.
 notebooks: $(BIN)/activate-book
-	CNN_BOOK_QUICK=1 $(BIN)/python -m pytest --nbval notebooks/ -q --sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+	CNN_BOOK_QUICK=1 $(BIN)/python -m pytest --nbval notebooks/ -q --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 
 # The built website in headless Chromium.
 browser: book
