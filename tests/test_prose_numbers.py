@@ -44,8 +44,7 @@ CHAPTERS = sorted((ROOT / "notebooks").glob("0[1-6]*.ipynb"))
 APPENDIX = ROOT / "book" / "benchmarks.md"
 
 NOT_YET_GLUED = {
-    name: "prose not yet glued"
-    for name in ["05_cifar10", "06_vgg16_transfer"]
+    name: "prose not yet glued" for name in ["05_cifar10", "06_vgg16_transfer"]
 }
 
 RESULT = re.compile(
