@@ -135,7 +135,8 @@ def _fashion_mnist_source(root: Path) -> Source:
     if not broken:
         return Source(name, "data folder", "real data, from the data folder")
     damaged = {f: p for f, p in broken.items() if p != "missing"}
-    note = f" (replacing damaged files: {', '.join(damaged)})" * bool(damaged)
+    note = (f" (replacing damaged files: {', '.join(damaged)})" if damaged
+            else "")
     if _offline.fashion_mnist_from_debian(root) is not None:
         return Source(name, "offline package", "real data, copied from the "
                       f"Debian package dataset-fashion-mnist{note}")
@@ -151,8 +152,8 @@ def _fashion_mnist_source(root: Path) -> Source:
     if damaged:
         raise DataUnavailableError(
             f"Fashion-MNIST in the data folder {_offline.where(root)} is "
-            f"damaged: {_offline.describe(damaged)}. There is no Debian "
-            "package and no network to repair it. " + get + ".")
+            f"damaged: {_offline.describe(damaged)}. Neither Debian's package "
+            "nor a download could repair it. " + get + ".")
     raise DataUnavailableError(
         "Fashion-MNIST is not available: no copy in the data folder "
         f"{_offline.where(root)}, no Debian package dataset-fashion-mnist "
