@@ -1,5 +1,6 @@
-"""helpers.train: correct averaging over a partial last batch, quick-mode epochs, modes restored,
-and training that goes wrong says so (NaN loss, interruption, an empty loader)."""
+"""helpers.train: correct averaging over a partial last batch, quick-mode
+epochs, modes restored, and training that goes wrong says so (NaN loss,
+interruption, an empty loader)."""
 
 import math
 
@@ -9,7 +10,14 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import helpers.train as ht
-from helpers.train import confusion_matrix, evaluate, fit, per_class_accuracy, predict, train_epoch
+from helpers.train import (
+    confusion_matrix,
+    evaluate,
+    fit,
+    per_class_accuracy,
+    predict,
+    train_epoch,
+)
 
 CE = nn.CrossEntropyLoss()
 
@@ -30,14 +38,21 @@ def data():
 def test_evaluate_averages_over_samples_not_batches(data):
     x, y = data
     model = fixed_model()
-    loader = DataLoader(TensorDataset(x, y), batch_size=3)  # batches of 3, 3 and 1
+    loader = DataLoader(
+        TensorDataset(x, y), batch_size=3
+    )  # batches of 3, 3 and 1
     loss, acc = evaluate(model, loader, CE, "cpu")
     with torch.no_grad():
         logits = model(x)
-    assert loss == pytest.approx(nn.functional.cross_entropy(logits, y).item(), rel=1e-6)
+    assert loss == pytest.approx(
+        nn.functional.cross_entropy(logits, y).item(), rel=1e-6
+    )
     assert acc == pytest.approx((logits.argmax(1) == y).float().mean().item())
-    # the seed's averaging (mean of batch means, or a denominator of batches * batch_size) differs
-    batch_means = [nn.functional.cross_entropy(model(xb), yb).item() for xb, yb in loader]
+    # the seed's averaging (mean of batch means, or a denominator of
+    # batches * batch_size) differs
+    batch_means = [
+        nn.functional.cross_entropy(model(xb), yb).item() for xb, yb in loader
+    ]
     assert abs(sum(batch_means) / len(batch_means) - loss) > 1e-3
 
 
@@ -48,10 +63,28 @@ def test_fit_history_and_training_loss_match_a_manual_pass(data, monkeypatch):
     loader = DataLoader(TensorDataset(x, y), batch_size=3)
     with torch.no_grad():
         expected = nn.functional.cross_entropy(model(x), y).item()
-    opt = torch.optim.SGD(model.parameters(), lr=0.0)  # no update: the training loss is the data's mean loss
-    history = fit(model, loader, loader, epochs=2, optimizer=opt, progress=False, log=None, device="cpu")
+    opt = torch.optim.SGD(
+        model.parameters(), lr=0.0
+    )  # no update: the training loss is the data's mean loss
+    history = fit(
+        model,
+        loader,
+        loader,
+        epochs=2,
+        optimizer=opt,
+        progress=False,
+        log=None,
+        device="cpu",
+    )
     assert history["epoch"] == [1, 2]
-    assert set(history) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}
+    assert set(history) == {
+        "epoch",
+        "train_loss",
+        "train_acc",
+        "val_loss",
+        "val_acc",
+        "seconds",
+    }
     assert history["train_loss"][0] == pytest.approx(expected, rel=1e-6)
     assert history["val_loss"][1] == pytest.approx(expected, rel=1e-6)
 
@@ -64,8 +97,16 @@ def test_fit_learns_and_prints_one_line_per_epoch(monkeypatch):
     loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
     model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
     lines = []
-    history = fit(model, loader, loader, epochs=5, progress=False, log=lines.append, device="cpu",
-                  optimizer=torch.optim.Adam(model.parameters(), lr=1e-2))
+    history = fit(
+        model,
+        loader,
+        loader,
+        epochs=5,
+        progress=False,
+        log=lines.append,
+        device="cpu",
+        optimizer=torch.optim.Adam(model.parameters(), lr=1e-2),
+    )
     assert len(lines) == 5 and lines[0].startswith("epoch 1/5")
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert history["val_acc"][-1] > 0.9
@@ -74,25 +115,55 @@ def test_fit_learns_and_prints_one_line_per_epoch(monkeypatch):
 def test_fit_caps_epochs_in_quick_mode(data, monkeypatch):
     monkeypatch.setenv("CNN_BOOK_QUICK", "1")
     x, y = data
-    history = fit(fixed_model(), DataLoader(TensorDataset(x, y), batch_size=4), epochs=10,
-                  progress=False, log=None, device="cpu")
+    history = fit(
+        fixed_model(),
+        DataLoader(TensorDataset(x, y), batch_size=4),
+        epochs=10,
+        progress=False,
+        log=None,
+        device="cpu",
+    )
     assert history["epoch"] == [1]
     assert math.isnan(history["val_loss"][0])  # no validation loader
 
 
 def test_fit_rejects_an_empty_loader_and_zero_epochs(data):
-    empty = DataLoader(TensorDataset(torch.zeros(0, 4), torch.zeros(0, dtype=torch.long)), batch_size=2)
+    empty = DataLoader(
+        TensorDataset(torch.zeros(0, 4), torch.zeros(0, dtype=torch.long)),
+        batch_size=2,
+    )
     with pytest.raises(ValueError, match="no images"):
-        fit(fixed_model(), empty, epochs=1, progress=False, log=None, device="cpu")
+        fit(
+            fixed_model(),
+            empty,
+            epochs=1,
+            progress=False,
+            log=None,
+            device="cpu",
+        )
     with pytest.raises(ValueError, match="epochs"):
-        fit(fixed_model(), empty, epochs=0, progress=False, log=None, device="cpu")
+        fit(
+            fixed_model(),
+            empty,
+            epochs=0,
+            progress=False,
+            log=None,
+            device="cpu",
+        )
 
 
 def test_wrong_input_shape_is_an_error_naming_the_shapes(data):
     x, y = data
     loader = DataLoader(TensorDataset(torch.zeros(4, 5), y[:4]), batch_size=2)
     with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
-        fit(fixed_model(), loader, epochs=1, progress=False, log=None, device="cpu")
+        fit(
+            fixed_model(),
+            loader,
+            epochs=1,
+            progress=False,
+            log=None,
+            device="cpu",
+        )
 
 
 def test_predict_tensor_and_loader_and_restores_mode(data):
@@ -123,7 +194,8 @@ def test_confusion_matrix_and_per_class_accuracy():
 
 
 class Recorder(nn.Module):
-    """A linear model that records, at every forward pass, whether it was in training mode."""
+    """A linear model that records, at every forward pass, whether it was in
+    training mode."""
 
     def __init__(self):
         super().__init__()
@@ -136,18 +208,27 @@ class Recorder(nn.Module):
         return self.linear(x)
 
 
-def test_fit_trains_in_training_mode_even_for_a_model_left_in_eval(data, monkeypatch):
+def test_fit_trains_in_training_mode_even_for_a_model_left_in_eval(
+    data, monkeypatch
+):
     monkeypatch.setenv("CNN_BOOK_QUICK", "0")
     x, y = data
     model = Recorder().eval()
     loader = DataLoader(TensorDataset(x, y), batch_size=3)
-    fit(model, loader, loader, epochs=1, progress=False, log=None, device="cpu")
-    assert model.modes == [True] * 3 + [False] * 3  # three training batches, then evaluation
-    assert model.training  # evaluate() restored the training mode that train_epoch set
+    fit(
+        model, loader, loader, epochs=1, progress=False, log=None, device="cpu"
+    )
+    assert (
+        model.modes == [True] * 3 + [False] * 3
+    )  # three training batches, then evaluation
+    assert (
+        model.training
+    )  # evaluate() restored the training mode that train_epoch set
 
 
 def test_gradients_are_cleared_every_step(data):
-    """With lr 0 nothing changes, so every step's gradient must be that batch's own gradient."""
+    """With lr 0 nothing changes, so every step's gradient must be that
+    batch's own gradient."""
     x, y = data
     model = fixed_model()
     seen = []
@@ -157,11 +238,15 @@ def test_gradients_are_cleared_every_step(data):
             seen.append(model[0].weight.grad.clone())
             return super().step(closure)
 
-    loader = DataLoader(TensorDataset(x, y), batch_size=7)  # one batch per epoch
+    loader = DataLoader(
+        TensorDataset(x, y), batch_size=7
+    )  # one batch per epoch
     opt = Spy(model.parameters(), lr=0.0)
     train_epoch(model, loader, CE, opt, "cpu")
     train_epoch(model, loader, CE, opt, "cpu")
-    assert torch.allclose(seen[0], seen[1])  # not accumulated into twice the gradient
+    assert torch.allclose(
+        seen[0], seen[1]
+    )  # not accumulated into twice the gradient
 
 
 def test_a_scheduler_steps_once_per_finished_epoch(data, monkeypatch):
@@ -170,12 +255,22 @@ def test_a_scheduler_steps_once_per_finished_epoch(data, monkeypatch):
     model = fixed_model()
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
-    fit(model, DataLoader(TensorDataset(x, y), batch_size=2), epochs=3, optimizer=opt,
-        scheduler=scheduler, progress=False, log=None, device="cpu")
+    fit(
+        model,
+        DataLoader(TensorDataset(x, y), batch_size=2),
+        epochs=3,
+        optimizer=opt,
+        scheduler=scheduler,
+        progress=False,
+        log=None,
+        device="cpu",
+    )
     assert opt.param_groups[0]["lr"] == pytest.approx(0.125)
 
 
-def test_a_nan_loss_stops_fit_naming_epoch_and_batch_before_the_weights_change(data, monkeypatch):
+def test_a_nan_loss_stops_fit_naming_epoch_and_batch_before_the_weights_change(
+    data, monkeypatch
+):
     monkeypatch.setenv("CNN_BOOK_QUICK", "0")
     x, y = data
     x = x.clone()
@@ -183,15 +278,26 @@ def test_a_nan_loss_stops_fit_naming_epoch_and_batch_before_the_weights_change(d
     model = fixed_model()
     before = [p.detach().clone() for p in model.parameters()]
     loader = DataLoader(TensorDataset(x, y), batch_size=3)
-    opt = torch.optim.SGD(model.parameters(), lr=0.0)  # lr 0: the first step leaves the weights as they are
+    opt = torch.optim.SGD(
+        model.parameters(), lr=0.0
+    )  # lr 0: the first step leaves the weights as they are
     with pytest.raises(FloatingPointError, match=r"epoch 1, batch 2"):
-        fit(model, loader, epochs=2, optimizer=opt, progress=False, log=None, device="cpu")
+        fit(
+            model,
+            loader,
+            epochs=2,
+            optimizer=opt,
+            progress=False,
+            log=None,
+            device="cpu",
+        )
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
 class InterruptingLoader:
-    """Yields ``batches`` batches of the data, then raises KeyboardInterrupt, as Ctrl-C would."""
+    """Yields the data's batches for ``epochs_before`` epochs, then raises
+    KeyboardInterrupt in the next one, as Ctrl-C would."""
 
     def __init__(self, x, y, epochs_before: int):
         self.x, self.y, self.calls, self.epochs_before = x, y, 0, epochs_before
@@ -204,18 +310,30 @@ class InterruptingLoader:
         yield self.x[3:], self.y[3:]
 
 
-def test_an_interrupted_fit_keeps_its_finished_epochs_and_says_where(data, monkeypatch, printed):
+def test_an_interrupted_fit_keeps_its_finished_epochs_and_says_where(
+    data, monkeypatch, printed
+):
     monkeypatch.setenv("CNN_BOOK_QUICK", "0")
     x, y = data
     model = fixed_model()
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     with pytest.raises(KeyboardInterrupt):
-        fit(model, InterruptingLoader(x, y, epochs_before=2), epochs=5, optimizer=opt, scheduler=scheduler,
-            progress=False, log=None, device="cpu")
+        fit(
+            model,
+            InterruptingLoader(x, y, epochs_before=2),
+            epochs=5,
+            optimizer=opt,
+            scheduler=scheduler,
+            progress=False,
+            log=None,
+            device="cpu",
+        )
     assert ht.last_history["epoch"] == [1, 2]
     assert len(ht.last_history["train_loss"]) == 2
-    assert opt.param_groups[0]["lr"] == pytest.approx(0.25)  # not stepped for the interrupted third epoch
+    assert opt.param_groups[0]["lr"] == pytest.approx(
+        0.25
+    )  # not stepped for the interrupted third epoch
     message = printed()
     assert "interrupted in epoch 3" in message and "last_history" in message
 
@@ -223,11 +341,22 @@ def test_an_interrupted_fit_keeps_its_finished_epochs_and_says_where(data, monke
 def test_evaluate_restores_the_mode_when_it_raises(data):
     x, y = data
     model = fixed_model().train()
-    loader = DataLoader(TensorDataset(torch.zeros(4, 5), y[:4]), batch_size=2)  # wrong width
+    loader = DataLoader(
+        TensorDataset(torch.zeros(4, 5), y[:4]), batch_size=2
+    )  # wrong width
     with pytest.raises(RuntimeError):
         evaluate(model, loader, CE, "cpu")
     assert model.training
     model.eval()
     with pytest.raises(ValueError, match="no images"):
-        evaluate(model, DataLoader(TensorDataset(torch.zeros(0, 4), torch.zeros(0, dtype=torch.long))), CE, "cpu")
+        evaluate(
+            model,
+            DataLoader(
+                TensorDataset(
+                    torch.zeros(0, 4), torch.zeros(0, dtype=torch.long)
+                )
+            ),
+            CE,
+            "cpu",
+        )
     assert not model.training
