@@ -1,81 +1,94 @@
-"""Every explorer displays a note and a bundle carrying a static PNG of the
-state it starts from, leaving no figure open; a start its controls cannot show
-is refused."""
+"""Every explorer displays one live widget whose output also carries, as HTML,
+a static PNG of the state it starts from (what a page without JavaScript
+shows), leaving no figure open; a start its controls cannot show is
+refused."""
 
 import base64
+import re
 
 import matplotlib.pyplot as plt
 import pytest
 import torch
 
 from helpers.widgets import (
-    NOTE,
-    _WithStaticFigure,
+    FALLBACK_CLASS,
+    Explorer,
     figure_png,
     kernel_explorer,
     output_size_explorer,
     pooling_explorer,
 )
-from helpers.widgets.kernels import kernel_figure
+from helpers.widgets.kernels import explorer_image, kernel_figure
 from helpers.widgets.output_size import draw_windows
 from helpers.widgets.pooling import pooling_figure
 
 PNG_MAGIC = b"\x89PNG"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+FMAP = torch.arange(11 * 13.0).reshape(11, 13).sin()
+PHOTO = (FMAP + 1) / 2  # a grayscale image in [0, 1]
+
+
+def shown(monkeypatch, show) -> list:
+    """What ``show()`` displayed."""
+    displayed = []
+    monkeypatch.setattr(
+        "helpers.widgets.display", lambda obj: displayed.append(obj)
+    )
+    show()
+    return displayed
+
+
+def fallback_png(bundle: dict) -> bytes:
+    """The static PNG in an explorer's HTML fallback."""
+    png = re.search(r'src="data:image/png;base64,([^"]+)"',
+                    bundle["text/html"])
+    return base64.b64decode(png.group(1))
 
 
 @pytest.mark.parametrize(
     "show,title",
     [
-        (
-            lambda: kernel_explorer(torch.arange(5.0).repeat(4, 1) / 4),
-            "3x3 kernels on a photograph",
-        ),
+        (lambda: kernel_explorer(PHOTO), "3x3 kernels on a photograph"),
         (lambda: pooling_explorer(torch.rand(11, 13)), "Pooling explorer"),
         (output_size_explorer, "Output-size explorer"),
     ],
     ids=["kernels", "pooling", "output_size"],
 )
-def test_explorer_displays_a_note_and_a_static_png(monkeypatch, show, title):
-    shown = []
-    monkeypatch.setattr(
-        "helpers.widgets.display", lambda obj: shown.append(obj)
-    )
+def test_explorer_displays_a_widget_with_a_static_fallback(monkeypatch,
+                                                           show, title):
     open_before = len(plt.get_fignums())
-    show()
-    assert len(shown) == 2 and shown[0].data == NOTE
-    bundle = shown[1]
-    assert isinstance(bundle, _WithStaticFigure)
-    data = bundle._repr_mimebundle_()
-    assert base64.b64decode(data["image/png"]).startswith(PNG_MAGIC)
+    (explorer,) = shown(monkeypatch, show)
+    assert isinstance(explorer, Explorer)
+    data, _ = explorer._repr_mimebundle_()
+    assert data[WIDGET_VIEW]["model_id"] == explorer.model_id
     assert data["text/plain"] == f"[{title}: interactive explorer]"
+    html = data["text/html"]
+    assert html.startswith(
+        f'<div class="{FALLBACK_CLASS}" data-explorer-key="{explorer.key}">'
+    )
+    assert fallback_png(data).startswith(PNG_MAGIC)
+    # the fallback says in words what its figure shows
+    assert explorer.describe() in html.replace("&#x27;", "'")
+    # the front end is the shared part followed by the explorer's own
+    assert "function slider(" in explorer._esm
+    assert explorer._esm.rstrip().endswith("export default { render };")
     # every figure was closed, none is shown twice
     assert len(plt.get_fignums()) == open_before
-
-
-def static_png(monkeypatch, show) -> bytes:
-    """The static PNG an explorer puts on the website."""
-    shown = []
-    monkeypatch.setattr(
-        "helpers.widgets.display", lambda obj: shown.append(obj)
-    )
-    show()
-    return base64.b64decode(shown[1]._repr_mimebundle_()["image/png"])
-
-
-FMAP = torch.arange(11 * 13.0).reshape(11, 13).sin()
 
 
 @pytest.mark.parametrize(
     "show, expected",
     [
         (
-            lambda: kernel_explorer(FMAP, "Laplacian"),
-            lambda: kernel_figure(FMAP, "Laplacian"),
+            lambda: kernel_explorer(PHOTO, "Laplacian"),
+            lambda: kernel_figure(explorer_image(PHOTO), "Laplacian"),
         ),
         (
-            lambda: kernel_explorer(FMAP, [[0, 0, 0], [0, 2, 0], [0, 0, 0]]),
+            lambda: kernel_explorer(PHOTO, [[0, 0, 0], [0, 2, 0], [0, 0, 0]]),
             lambda: kernel_figure(
-                FMAP, [[0, 0, 0], [0, 2, 0], [0, 0, 0]], "custom kernel"
+                explorer_image(PHOTO),
+                [[0, 0, 0], [0, 2, 0], [0, 0, 0]],
+                "custom kernel",
             ),
         ),
         (
@@ -118,18 +131,23 @@ FMAP = torch.arange(11 * 13.0).reshape(11, 13).sin()
 def test_static_figure_shows_the_settings_the_explorer_was_given(monkeypatch,
                                                                  show,
                                                                  expected):
-    assert static_png(monkeypatch, show) == base64.b64decode(
+    (explorer,) = shown(monkeypatch, show)
+    assert fallback_png(explorer._repr_mimebundle_()[0]) == base64.b64decode(
         figure_png(expected())
     )
 
 
-def test_static_figures_differ_from_the_defaults(monkeypatch):
-    assert static_png(
-        monkeypatch, lambda: pooling_explorer(FMAP, kernel_size=3)
-    ) != static_png(monkeypatch, lambda: pooling_explorer(FMAP))
-    assert static_png(
-        monkeypatch, lambda: output_size_explorer(size=9)
-    ) != static_png(monkeypatch, output_size_explorer)
+def test_the_fallback_follows_the_controls_and_keys_are_stable(monkeypatch):
+    (a,) = shown(monkeypatch, lambda: pooling_explorer(FMAP))
+    (b,) = shown(monkeypatch, lambda: pooling_explorer(FMAP))
+    (c,) = shown(monkeypatch, lambda: pooling_explorer(FMAP, kernel_size=3))
+    # the same start gives the same key on every run; another start another
+    assert a.key == b.key != c.key and a.model_id != b.model_id
+    before = fallback_png(a._repr_mimebundle_()[0])
+    a.kernel_size = 3  # what a control in Jupyter does
+    assert fallback_png(a._repr_mimebundle_()[0]) == fallback_png(
+        c._repr_mimebundle_()[0]
+    ) != before
 
 
 @pytest.mark.parametrize("show, error, message", [
@@ -159,16 +177,14 @@ def test_static_figures_differ_from_the_defaults(monkeypatch):
      "dilation=4 is outside"),
     (lambda: output_size_explorer(dims="3D"), ValueError,
      "dims must be one of '1D', '2D'"),
-    (lambda: kernel_explorer(FMAP, "emboss"), ValueError,
+    (lambda: kernel_explorer(PHOTO, "emboss"), ValueError,
      "unknown kernel 'emboss'"),
+    (lambda: kernel_explorer(torch.zeros(3, 8, 8)), ValueError,
+     "grayscale"),
 ])
 def test_a_start_the_controls_cannot_show_is_refused(monkeypatch, show, error,
                                                      message):
-    shown = []
-    monkeypatch.setattr(
-        "helpers.widgets.display", lambda obj: shown.append(obj)
-    )
     open_before = len(plt.get_fignums())
     with pytest.raises(error, match=message):
-        show()
-    assert not shown and len(plt.get_fignums()) == open_before
+        assert not shown(monkeypatch, show)
+    assert len(plt.get_fignums()) == open_before

@@ -1,7 +1,6 @@
 """The kernel explorer of chapter 1 (helpers.widgets.kernels): its computation,
 figure and controls."""
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -10,13 +9,13 @@ from torch import nn
 from helpers.kernels import KERNELS, apply_kernel, as_kernel
 from helpers.widgets.kernels import (
     CUSTOM,
-    build_kernel_explorer,
+    KernelExplorer,
+    explorer_image,
     kernel_figure,
 )
 
 # [4, 5]: every row is 0 1 2 3 4, brightness grows to the right
 RAMP = torch.arange(5.0).repeat(4, 1)
-PNG_MAGIC = b"\x89PNG"
 
 
 def test_identity_keeps_the_inside_of_the_image():
@@ -84,39 +83,43 @@ def test_figure_renders_for_every_preset(name):
         plt.close(fig)
 
 
-def test_explorer_builds_and_its_controls_redraw():
-    ui, static = build_kernel_explorer(RAMP / 4, "Sobel x")
-    plt.close(static)
-    (menu, grid), picture = ui.children[0].children, ui.children[1]
-    cells = grid.children
-    assert isinstance(ui, widgets.VBox) and len(cells) == 9
-    assert [c.value for c in cells] == [
-        v for row in KERNELS["Sobel x"] for v in row
-    ]
-    first = bytes(picture.value)
-    assert first.startswith(PNG_MAGIC)
-
-    menu.value = "Laplacian"  # a preset fills the grid and redraws
-    assert [c.value for c in cells] == [
-        v for row in KERNELS["Laplacian"] for v in row
-    ]
-    assert (
-        bytes(picture.value).startswith(PNG_MAGIC)
-        and bytes(picture.value) != first
-    )
-
-    cells[
-        4
-    ].value = -3.0  # editing a number turns the kernel into a custom one
-    assert menu.value == CUSTOM
-    cells[4].value = -4.0  # ...and back into the preset it equals
-    assert menu.value == "Laplacian"
+def test_explorer_holds_its_start_kernel_and_the_presets():
+    explorer = KernelExplorer(RAMP / 4, "Sobel x")
+    assert explorer.preset == "Sobel x"
+    assert explorer.kernel == [v for row in KERNELS["Sobel x"] for v in row]
+    assert set(explorer.presets) == set(KERNELS)
+    assert torch.equal(explorer.current_kernel(), as_kernel("Sobel x"))
+    explorer.kernel = as_kernel("Laplacian").flatten().tolist()
+    explorer.preset = "Laplacian"  # what the controls do in Jupyter
+    fig = explorer.static_figure()
+    try:
+        assert fig.axes[0].get_title() == "Laplacian"
+    finally:
+        plt.close(fig)
 
 
 def test_explorer_starts_from_custom_numbers():
-    ui, static = build_kernel_explorer(
-        RAMP / 4, [[0, 0, 0], [0, 2, 0], [0, 0, 0]]
-    )
-    assert static.axes[0].get_title() == "custom kernel"
-    plt.close(static)
-    assert ui.children[0].children[0].value == CUSTOM
+    explorer = KernelExplorer(RAMP / 4, [[0, 0, 0], [0, 2, 0], [0, 0, 0]])
+    assert explorer.preset == CUSTOM
+    fig = explorer.static_figure()
+    try:
+        assert fig.axes[0].get_title() == "custom kernel"
+    finally:
+        plt.close(fig)
+    assert explorer.describe().startswith("a custom kernel (0 0 0 / 0 2 0")
+
+
+def test_explorer_keeps_8_bit_pixels_of_a_photo_shrunk_to_160():
+    torch.manual_seed(0)
+    photo = torch.rand(300, 320)
+    explorer = KernelExplorer(photo)
+    # shrunk by 2 (the mean of each 2x2 block), then 8 bits
+    assert (explorer.height, explorer.width) == (150, 160)
+    expected = nn.functional.avg_pool2d(photo[None, None], 2)[0, 0]
+    assert torch.allclose(explorer.image(), expected, atol=0.5 / 255 + 1e-6)
+    assert torch.equal(explorer.image(), explorer_image(photo))
+    levels = explorer.image() * 255
+    assert torch.equal(levels, levels.round())
+    small = torch.rand(7, 9)
+    assert explorer_image(small).shape == (7, 9)
+    assert explorer_image(torch.full((4, 4), 2.0)).max() == 1  # clipped

@@ -6,8 +6,6 @@ import pytest
 
 from helpers.widgets.output_size import OutputSizeExplorer, draw_windows
 
-PNG_MAGIC = b"\x89PNG"
-
 
 def _texts(fig):
     return [t.get_text() for ax in fig.axes for t in ax.texts]
@@ -69,22 +67,22 @@ def test_draw_windows_refuses_3d():
         draw_windows((4, 4, 4), 3)
 
 
-def test_explorer_follows_its_controls_and_flags_refusals():
+def test_explorer_settings_report_and_fallback_follow_its_controls():
     explorer = OutputSizeExplorer()
-    first = bytes(explorer.image.value)
-    assert first.startswith(PNG_MAGIC)
-    assert "PyTorch: 2 (agrees)" in explorer.report.value
-    explorer.mode.value = "same"
-    explorer.stride.value = (
-        2  # PyTorch refuses 'same' with a stride: a message, not a crash
+    assert "PyTorch: 2 (agrees)" in explorer.report()
+    assert explorer.describe() == (
+        "input 8, kernel 3, stride 3, padding 0, dilation 1 → output 2"
     )
-    assert (
-        "PyTorch refuses" in explorer.report.value
-        and "#cb181d" in explorer.report.value
+    # what the controls do in Jupyter
+    explorer.padding_mode = "same"
+    explorer.stride = 2  # PyTorch refuses 'same' with a stride
+    assert "PyTorch refuses" in explorer.report()
+    assert explorer.describe().endswith(
+        "PyTorch refuses (ValueError: padding='same' is not supported for "
+        "strided convolutions)"
     )
-    assert explorer.padding.disabled
-    explorer.stride.value = 1
-    explorer.dims.value = "2D"
+    explorer.stride = 1
+    explorer.dims = "2D"
     assert explorer.settings() == dict(
         size=(8, 8),
         kernel_size=(3, 3),
@@ -92,20 +90,16 @@ def test_explorer_follows_its_controls_and_flags_refusals():
         padding="same",
         dilation=(1, 1),
     )
-    assert "PyTorch: (8, 8) (agrees)" in explorer.report.value
-    explorer.mode.value = "number"
+    assert "PyTorch: (8, 8) (agrees)" in explorer.report()
+    explorer.padding_mode = "number"
     # span 7 > 4
-    explorer.size.value, explorer.kernel.value, explorer.dilation.value = (
-        4,
-        3,
-        3,
-    )
+    explorer.size, explorer.kernel_size, explorer.dilation = 4, 3, 3
     assert (
         "Kernel size can't be greater than actual input size"
-        in explorer.report.value
+        in explorer.report()
     )
-    assert (
-        bytes(explorer.image.value).startswith(PNG_MAGIC)
-        and bytes(explorer.image.value) != first
-    )
-    assert not plt.get_fignums()  # every drawing was closed
+    fig = explorer.static_figure()
+    try:
+        assert "PyTorch refuses" in fig.get_suptitle()
+    finally:
+        plt.close(fig)

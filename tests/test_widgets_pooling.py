@@ -1,7 +1,6 @@
 """The pooling explorer of chapter 3 (helpers.widgets.pooling): its
 computation, figure and controls."""
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -9,14 +8,13 @@ from torch import nn
 
 from helpers.shapes import pool_output_size
 from helpers.widgets.pooling import (
-    build_pooling_explorer,
+    PoolingExplorer,
     pool_map,
     pooling_figure,
     uncovered,
     window_starts,
 )
 
-PNG_MAGIC = b"\x89PNG"
 torch.manual_seed(0)
 FMAP = torch.rand(11, 13)  # odd sizes, so that floor and ceil modes differ
 
@@ -119,27 +117,14 @@ def test_figure_shows_input_and_output(params):
         plt.close(fig)
 
 
-def test_explorer_builds_and_its_controls_redraw():
-    ui, static = build_pooling_explorer(FMAP)
-    plt.close(static)
-    (kernel, stride, padding), (mode, _) = (
-        ui.children[0].children,
-        ui.children[1].children,
+def test_explorer_holds_the_exact_float32_map_and_its_settings():
+    explorer = PoolingExplorer(FMAP[None], kernel_size=3, stride=2)
+    assert torch.equal(explorer.feature_map(), FMAP)
+    assert (explorer.height, explorer.width, explorer.largest) == (11, 13, 8)
+    assert explorer.settings() == dict(
+        kernel_size=3, stride=2, padding=0, mode="max", ceil_mode=False
     )
-    picture = ui.children[2]
-    assert isinstance(ui, widgets.VBox) and (
-        kernel.value,
-        stride.value,
-        mode.value,
-    ) == (2, 2, "max")
-    first = bytes(picture.value)
-    assert first.startswith(PNG_MAGIC)
-    mode.value = "avg"
-    assert (
-        bytes(picture.value).startswith(PNG_MAGIC)
-        and bytes(picture.value) != first
-    )
-    padding.value = (
-        3  # more than half the kernel: flagged in the picture, no exception
-    )
-    assert bytes(picture.value).startswith(PNG_MAGIC)
+    assert explorer.describe() == pool_map(FMAP, 3, 2)[1]
+    explorer.padding = 3  # what a control does in Jupyter: refused, no error
+    assert "PyTorch refuses this layer" in explorer.describe()
+    assert PoolingExplorer(torch.rand(3, 5)).largest == 5

@@ -12,11 +12,15 @@ internet.
    extensions that Jupyter Book brings add some of theirs twice; sphinx-thebe's
    second ``const THEBE_JS_URL`` then throws a SyntaxError in every page.
 
-The site renders no live widgets (explorers fall back to a PNG, see
-``helpers.widgets``), so it loads no widget JavaScript at all:
-``nb_ipywidgets_js`` is empty in _config.yml. The widget state that a notebook
-may carry (for the widget JavaScript to read) is then left out of its page too:
-it would be dead weight.
+4. The explorers of chapters 1-3 run live from the page itself, with no
+   widget manager: a page whose notebook carries widget state (the
+   explorers' models, kept by tools/run_notebooks.py) gets that state and the
+   site's own loader, ``site_js/explorers.js`` (``nb_ipywidgets_js`` in
+   _config.yml), which runs each explorer's stored front end. ``site_js/`` is
+   added to the static files here, not as the book's ``_static/``, whose every
+   script Jupyter Book would add to every page. A page whose widget state
+   holds a widget that this loader cannot run is a build warning. Pages
+   without widget state load no widget JavaScript at all.
 
 Run it alone to fetch MathJax ahead of a build:
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -56,6 +61,11 @@ MATHJAX_FOLDERS = (
 )
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+# The site's own JavaScript (the explorers' loader), served from _static/.
+SITE_JS = Path(__file__).resolve().parent.parent / "site_js"
+# Widget models the loader runs: the explorers (anywidget), and the layout
+# model every DOM widget refers to (unused on the page).
+RUNNABLE = {"anywidget", "@jupyter-widgets/base"}
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 REMOTE_IN_BODY = re.compile(
     r"<(script|link|img|iframe|source|video|audio|embed)\b[^>]*?\s(?:src|href|srcset)\s*=\s*[\"']?"
@@ -143,7 +153,11 @@ def vendor_mathjax(build_dir: Path) -> Path:
 
 def _use_local_mathjax(app, config) -> None:
     static = vendor_mathjax(Path(app.outdir).parent)
-    config.html_static_path = [*config.html_static_path, str(static)]
+    config.html_static_path = [
+        *config.html_static_path,
+        str(static),
+        str(SITE_JS),
+    ]
     # relative: inside the site's _static folder
     config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"
 
@@ -171,13 +185,27 @@ def _check_page_assets(app, pagename, templatename, context, doctree) -> None:
 
     logger = logging.getLogger(__name__)
     _drop_duplicate_assets(context)
-    if not app.config.nb_ipywidgets_js and "script_files" in context:
+    states = [
+        a
+        for a in context.get("script_files", ())
+        if (getattr(a, "attributes", None) or {}).get("type") == WIDGET_STATE
+    ]
+    if not app.config.nb_ipywidgets_js and states:
+        # no script to read it: dead weight
         context["script_files"] = [
-            a
-            for a in context["script_files"]
-            if (getattr(a, "attributes", None) or {}).get("type")
-            != WIDGET_STATE
+            a for a in context["script_files"] if a not in states
         ]
+    for state in states if app.config.nb_ipywidgets_js else ():
+        models = json.loads(state.attributes.get("body") or "{}")
+        for model in (models.get("state") or {}).values():
+            if model.get("model_module") not in RUNNABLE:
+                logger.warning(
+                    f"page carries the state of a {model.get('model_name')} "
+                    f"widget ({model.get('model_module')}), which the site "
+                    "cannot run: only the book's explorers (anywidget) run "
+                    "live here (see tools/run_notebooks.py)",
+                    location=pagename,
+                )
     remote = [
         str(getattr(f, "filename", f))
         for f in [

@@ -1,10 +1,10 @@
 """The kernel explorer of chapter 1: pick or edit a 3x3 kernel and see it
 applied to a photograph.
 
-``kernel_figure`` draws kernel, photograph and result
-(:func:`helpers.kernels.apply_kernel`) side by side, and ``kernel_explorer``
-wraps it in ipywidgets controls, shown with
-:func:`helpers.widgets.show_explorer`.
+``kernel_explorer`` shows :class:`KernelExplorer`, whose controls redraw the
+result in the browser; ``kernel_figure`` draws kernel, photograph and result
+(:func:`helpers.kernels.apply_kernel`) side by side with matplotlib, as its
+static figure.
 """
 
 from __future__ import annotations
@@ -12,14 +12,19 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
+import traitlets
 
 from ..kernels import KERNELS, apply_kernel, as_kernel
 from ..plot import FONT_SIZE, PAGE_INCHES, closes_on_error
+from . import Explorer, front_end, show_explorer
 
 CUSTOM = "custom"
+# The longest side of the photo the explorer holds: its pixels travel with the
+# page, and the browser convolves them at every change.
+MAX_SIDE = 160
 
 
 def _display_range(kernel: torch.Tensor,
@@ -78,84 +83,101 @@ def kernel_figure(image, kernel, title: str | None = None):
     return fig
 
 
-def build_kernel_explorer(image,
-                          kernel: str | Sequence[Sequence[float]] = "Sobel x"):
-    """The explorer's parts ``(ui, static_figure)``: a preset menu, a 3x3 grid
-    of editable numbers and the picture of :func:`kernel_figure`, redrawn on
-    every change; ``static_figure`` shows the start state."""
-    # the live picture is the same PNG as the static figure
-    from . import figure_png
-
-    image = torch.as_tensor(image, dtype=torch.float32)
-    start = as_kernel(kernel)
-    name = kernel if isinstance(kernel, str) else CUSTOM
-    menu = widgets.Dropdown(
-        options=[*KERNELS, CUSTOM], value=name, description="kernel"
-    )
-    cells = [
-        widgets.FloatText(
-            value=v, step=0.1, layout=widgets.Layout(width="80px")
+def explorer_image(image, max_side: int = MAX_SIDE) -> torch.Tensor:
+    """``image [H, W]`` (values in [0, 1]) as the kernel explorer holds it:
+    shrunk by a whole factor (the mean of each block of pixels) until no side
+    is longer than ``max_side``, then rounded to 8 bits, as a photo's pixels
+    are (chapter 1)."""
+    x = torch.as_tensor(image, dtype=torch.float32)
+    if x.dim() != 2 or min(x.shape) < 3:
+        raise ValueError(
+            "expected a grayscale image [H, W] of at least 3x3, got shape "
+            f"{list(x.shape)}"
         )
-        for v in start.flatten().tolist()
-    ]
-    grid = widgets.GridBox(
-        cells, layout=widgets.Layout(grid_template_columns="repeat(3, 84px)")
-    )
-    picture = widgets.Image(format="png")
-    # True while one control sets the others, so that the picture is drawn once
-    quiet = [False]
+    factor = -(-max(x.shape) // max_side)  # ceil
+    if factor > 1:
+        x = F.avg_pool2d(x[None, None], factor)[0, 0]
+    return (x.clamp(0, 1) * 255).round() / 255
 
-    def current() -> torch.Tensor:
-        return torch.tensor(
-            [c.value for c in cells], dtype=torch.float32
-        ).reshape(3, 3)
 
-    def redraw():
-        label = "custom kernel" if menu.value == CUSTOM else menu.value
-        picture.value = base64.b64decode(
-            figure_png(kernel_figure(image, current(), label))
+class KernelExplorer(Explorer):
+    """A preset menu and a 3x3 grid of editable numbers; the kernel applied to
+    a grayscale photo follows them (chapter 1).
+
+    ``kernel`` (nine numbers, row by row) and ``preset`` are traits; the
+    photo travels as 8-bit pixels (``pixels``, base64), and the front end
+    (``kernels.js``) cross-correlates them with the kernel in the browser, as
+    :func:`helpers.kernels.apply_kernel` does. The static figure is
+    :func:`kernel_figure`.
+    """
+
+    title = "3x3 kernels on a photograph"
+    _esm = front_end("kernels")
+    #: the nine numbers of the kernel, row by row
+    kernel = traitlets.List(traitlets.Float()).tag(sync=True)
+    #: the preset's name, or ``'custom'``
+    preset = traitlets.Unicode(CUSTOM).tag(sync=True)
+    #: every preset's nine numbers, by name
+    presets = traitlets.Dict().tag(sync=True)
+    #: the photo's size
+    height = traitlets.Int().tag(sync=True)
+    width = traitlets.Int().tag(sync=True)
+    #: the photo's 8-bit pixels, row by row, base64
+    pixels = traitlets.Unicode().tag(sync=True)
+
+    def __init__(self, image,
+                 kernel: str | Sequence[Sequence[float]] = "Sobel x",
+                 title: str | None = None):
+        x = explorer_image(image)
+        state = dict(
+            kernel=as_kernel(kernel).flatten().tolist(),
+            preset=kernel if isinstance(kernel, str) else CUSTOM,
+            presets={
+                name: as_kernel(name).flatten().tolist() for name in KERNELS
+            },
+            height=x.shape[0],
+            width=x.shape[1],
+            pixels=base64.b64encode(
+                (x * 255).round().to(torch.uint8).numpy().tobytes()
+            ).decode("ascii"),
         )
+        super().__init__(**state)
+        if title is not None:
+            self.title = title
+        self._set_key(**state)
 
-    def set_quietly(pairs):
-        quiet[0] = True
-        try:
-            for control, value in pairs:
-                control.value = value
-        finally:
-            quiet[0] = False
-
-    def on_menu(change):
-        if quiet[0] or change["new"] == CUSTOM:
-            return
-        set_quietly(zip(cells, as_kernel(change["new"]).flatten().tolist()))
-        redraw()
-
-    def on_cell(change):
-        if quiet[0]:
-            return
-        preset = next(
-            (n for n in KERNELS if torch.equal(as_kernel(n), current())),
-            CUSTOM,
+    def image(self) -> torch.Tensor:
+        """The photo the explorer works on, ``[height, width]`` in [0, 1]."""
+        data = torch.frombuffer(
+            bytearray(base64.b64decode(self.pixels)), dtype=torch.uint8
         )
-        set_quietly([(menu, preset)])
-        redraw()
+        return data.reshape(self.height, self.width).float() / 255
 
-    menu.observe(on_menu, names="value")
-    for c in cells:
-        c.observe(on_cell, names="value")
-    redraw()
-    ui = widgets.VBox([widgets.HBox([menu, grid]), picture])
-    return ui, kernel_figure(
-        image, start, "custom kernel" if name == CUSTOM else name
-    )
+    def current_kernel(self) -> torch.Tensor:
+        """The kernel the controls show, ``[3, 3]``."""
+        return torch.tensor(self.kernel, dtype=torch.float32).reshape(3, 3)
+
+    def static_figure(self):
+        label = "custom kernel" if self.preset == CUSTOM else self.preset
+        return kernel_figure(self.image(), self.current_kernel(), label)
+
+    def describe(self) -> str:
+        label = "a custom kernel" if self.preset == CUSTOM else self.preset
+        rows = " / ".join(
+            " ".join(f"{v:.3g}" for v in row)
+            for row in self.current_kernel().tolist()
+        )
+        return (
+            f"{label} ({rows}) applied to a {self.height}×{self.width} "
+            f"grayscale photo gives a {self.height - 2}×{self.width - 2} map"
+        )
 
 
 def kernel_explorer(image, kernel: str | Sequence[Sequence[float]] = "Sobel x",
-                    title: str = "3x3 kernels on a photograph") -> None:
+                    title: str | None = None) -> None:
     """Show the kernel explorer for a grayscale ``image [H, W]`` with values in
-    [0, 1] (chapter 1): live controls in Jupyter or on Colab, and on the
-    website a figure of the ``kernel`` it starts from."""
-    from . import show_explorer
-
-    ui, figure = build_kernel_explorer(image, kernel)
-    show_explorer(ui, figure, title)
+    [0, 1] (chapter 1): live controls in Jupyter, on Colab and on the website,
+    and a figure of the ``kernel`` it starts from where no JavaScript runs.
+    Images with a side longer than 160 pixels are shrunk first (see
+    :func:`explorer_image`). See :class:`KernelExplorer`."""
+    show_explorer(KernelExplorer(image, kernel, title))

@@ -9,19 +9,18 @@ this module only draws and interacts:
 
 - :func:`draw_windows` draws the (padded) input and where every window lands on
   it.
-- :func:`output_size_explorer` puts sliders on it and on the report (after CNN
-  Explainer's hyper-parameter view).
+- :func:`output_size_explorer` shows :class:`OutputSizeExplorer`, sliders that
+  move the windows in the browser (after CNN Explainer's hyper-parameter
+  view), with :func:`draw_windows` as its static figure.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import textwrap
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+import traitlets
 from matplotlib.patches import Rectangle
 
 from ..plot import FONT_SIZE, PAGE_INCHES, closes_on_error
@@ -34,7 +33,7 @@ from ..shapes import (
     output_size_report,
     pytorch_refusal,
 )
-from . import check_choice, int_slider
+from . import Explorer, check_choice, check_int, front_end, show_explorer
 
 PAD_COLOR, READ_COLOR, NEVER_READ_COLOR, WINDOW_COLOR = (
     "#d9d9d9",
@@ -308,10 +307,7 @@ def draw_windows(size: Size, kernel_size: Size, stride: Size = 1,
         if len(axes) == 1
         else _draw_2d(axes, refusal is not None)
     )
-    settings = (
-        f"input {_show(size)}, kernel {_show(kernel_size)}, stride "
-        f"{stride!r}, padding {padding!r}, dilation {dilation!r}"
-    )
+    settings = _settings_line(size, kernel_size, stride, padding, dilation)
     if refusal is None:
         out = tuple(a.windows for a in axes)
         fig.suptitle(
@@ -336,6 +332,13 @@ def draw_windows(size: Size, kernel_size: Size, stride: Size = 1,
     return fig
 
 
+def _settings_line(size, kernel_size, stride, padding, dilation) -> str:
+    return (
+        f"input {_show(size)}, kernel {_show(kernel_size)}, stride "
+        f"{stride!r}, padding {padding!r}, dilation {dilation!r}"
+    )
+
+
 def _wrap(text: str, fig, fontsize: float) -> str:
     """Wrap each line of ``text`` to the width of ``fig``."""
     chars = int(fig.get_figwidth() * 72 / (0.55 * fontsize))
@@ -343,86 +346,50 @@ def _wrap(text: str, fig, fontsize: float) -> str:
 
 
 # ---------------------------------------------------------------- the explorer
-# (ipywidgets)
 
 
-class OutputSizeExplorer:
+class OutputSizeExplorer(Explorer):
     """Sliders for input size, kernel, stride, padding and dilation, 1D or 2D
-    (square); the output size by the formula and by PyTorch, and
-    :func:`draw_windows`, follow them (chapter 2).
+    (square); the output size by the formula, PyTorch's refusals and where
+    the windows land follow them (chapter 2, after CNN Explainer's
+    hyper-parameter view).
 
-    ``ui`` is the widget to display; ``settings()`` gives the current
-    parameters as keyword arguments of :func:`draw_windows`; ``update()``
-    redraws, and runs whenever a control moves.
+    Each control is a trait (``size``, ``kernel_size``, ``stride``,
+    ``padding_mode`` with ``padding``, ``dilation``, ``dims``); the front end
+    (``output_size.js``) computes and draws in the browser.
+    ``settings()`` gives the current state as keyword arguments of
+    :func:`draw_windows`, the static figure.
     """
+
+    title = "Output-size explorer"
+    _esm = front_end("output_size")
+    #: ``'1D'`` or ``'2D'`` (a square input), then the controls' values
+    dims = traitlets.Unicode("1D").tag(sync=True)
+    size = traitlets.Int(8).tag(sync=True)
+    kernel_size = traitlets.Int(3).tag(sync=True)
+    stride = traitlets.Int(3).tag(sync=True)
+    # 'number' (then ``padding`` counts the zeros), 'valid', 'same' or 'full'
+    padding_mode = traitlets.Unicode("number").tag(sync=True)
+    padding = traitlets.Int(0).tag(sync=True)
+    dilation = traitlets.Int(1).tag(sync=True)
 
     def __init__(self, size: int = 8, kernel_size: int = 3, stride: int = 3,
                  padding: int | str = 0, dilation: int = 1, dims: str = "1D"):
-        wide = dict(
-            style={"description_width": "90px"},
-            layout=widgets.Layout(width="320px"),
-        )
-        slider = dict(continuous_update=False, **wide)
         check_choice("dims", dims, ("1D", "2D"))
-        self.dims = widgets.ToggleButtons(
-            options=["1D", "2D"],
-            value=dims,
-            description="input",
-            style={"description_width": "90px", "button_width": "60px"},
-        )
-        self.size = int_slider(
-            "size", size, 1, 16, description="size W", **slider
-        )
-        self.kernel = int_slider(
-            "kernel_size", kernel_size, 1, 7, description="kernel F", **slider
-        )
-        self.stride = int_slider(
-            "stride", stride, 1, 4, description="stride S", **slider
-        )
-        modes = [
-            ("number P", "number"),
-            ("'valid'", "valid"),
-            ("'same'", "same"),
-            ("full: P = D(F − 1)", "full"),
-        ]
         if isinstance(padding, str):
             check_choice("padding", padding, ("valid", "same", "full"))
-        self.mode = widgets.Dropdown(
-            options=modes,
-            value=padding if isinstance(padding, str) else "number",
-            description="padding",
-            **wide,
+        state = dict(
+            dims=dims,
+            size=check_int("size", size, 1, 16),
+            kernel_size=check_int("kernel_size", kernel_size, 1, 7),
+            stride=check_int("stride", stride, 1, 4),
+            padding_mode=padding if isinstance(padding, str) else "number",
+            padding=0 if isinstance(padding, str)
+            else check_int("padding", padding, 0, 4),
+            dilation=check_int("dilation", dilation, 1, 3),
         )
-        self.padding = int_slider(
-            "padding",
-            0 if isinstance(padding, str) else padding,
-            0,
-            4,
-            description="P",
-            **slider,
-        )
-        self.dilation = int_slider(
-            "dilation", dilation, 1, 3, description="dilation D", **slider
-        )
-        self.report = widgets.HTML()
-        self.image = widgets.Image(
-            format="png", layout=widgets.Layout(max_width="100%")
-        )
-        controls = [
-            self.dims,
-            self.size,
-            self.kernel,
-            self.stride,
-            self.mode,
-            self.padding,
-            self.dilation,
-        ]
-        for control in controls:
-            control.observe(lambda change: self.update(), names="value")
-        self.ui = widgets.VBox(
-            [widgets.HBox([widgets.VBox(controls), self.report]), self.image]
-        )
-        self.update()
+        super().__init__(**state)
+        self._set_key(**state)
 
     def settings(self) -> dict:
         """The controls' values as keyword arguments of
@@ -431,57 +398,46 @@ class OutputSizeExplorer:
         def per_dim(value):
             return (
                 (value, value)
-                if self.dims.value == "2D" and not isinstance(value, str)
+                if self.dims == "2D" and not isinstance(value, str)
                 else value
             )
 
         padding = (
-            self.padding.value
-            if self.mode.value == "number"
-            else self.mode.value
+            self.padding if self.padding_mode == "number"
+            else self.padding_mode
         )
         return dict(
-            size=per_dim(self.size.value),
-            kernel_size=per_dim(self.kernel.value),
-            stride=per_dim(self.stride.value),
+            size=per_dim(self.size),
+            kernel_size=per_dim(self.kernel_size),
+            stride=per_dim(self.stride),
             padding=per_dim(padding),
-            dilation=per_dim(self.dilation.value),
+            dilation=per_dim(self.dilation),
         )
 
-    def update(self) -> None:
-        """Recompute the report and redraw the picture from the controls."""
-        # the live picture is the same PNG as the static figure
-        from . import figure_png
+    def report(self) -> str:
+        """The output size by the formula and by PyTorch, as text (see
+        :func:`~helpers.shapes.output_size_report`)."""
+        return output_size_report(**self.settings())
 
-        self.padding.disabled = self.mode.value != "number"
+    def static_figure(self):
+        return draw_windows(**self.settings())
+
+    def describe(self) -> str:
         settings = self.settings()
-        report = output_size_report(**settings)
-        color = (
-            REFUSED_COLOR if report.startswith("PyTorch refuses") else "black"
-        )
-        self.report.value = (
-            f"<pre style='color:{color}; white-space:pre-wrap; "
-            "margin-left:1em'>o = ⌊(W + 2P − D(F − 1) − 1)/S⌋ + "
-            f"1\n\n{html.escape(report, quote=False)}</pre>"
-        )
-        self.image.value = base64.b64decode(
-            figure_png(draw_windows(**settings))
-        )
+        refusal = pytorch_refusal(**settings)
+        line = _settings_line(**settings)
+        if refusal is not None:
+            return f"{line}: PyTorch refuses ({refusal})"
+        out = tuple(a.windows for a in _axes(**settings))
+        return f"{line} → output {_show(out if len(out) > 1 else out[0])}"
 
 
 def output_size_explorer(size: int = 8, kernel_size: int = 3, stride: int = 3,
                          padding: int | str = 0, dilation: int = 1,
                          dims: str = "1D") -> None:
-    """Show the output-size explorer (chapter 2): live controls in Jupyter or
-    on Colab, and on the website the drawing of the state it starts from. See
-    :class:`OutputSizeExplorer`."""
-    from . import show_explorer
-
-    explorer = OutputSizeExplorer(
-        size, kernel_size, stride, padding, dilation, dims
-    )
+    """Show the output-size explorer (chapter 2): live controls in Jupyter, on
+    Colab and on the website, and the drawing of the state it starts from
+    where no JavaScript runs. See :class:`OutputSizeExplorer`."""
     show_explorer(
-        explorer.ui,
-        draw_windows(**explorer.settings()),
-        "Output-size explorer",
+        OutputSizeExplorer(size, kernel_size, stride, padding, dilation, dims)
     )

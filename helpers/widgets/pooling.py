@@ -1,22 +1,23 @@
 """The pooling explorer of chapter 3: kernel, stride, padding, ``ceil_mode``
 and max / average pooling on a feature map, drawn as the input with its pooling
-windows next to the pooled output."""
+windows next to the pooled output: live in the browser (``pooling.js``), and
+with matplotlib (:func:`pooling_figure`) as the static figure."""
 
 from __future__ import annotations
 
 import base64
 import textwrap
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
+import traitlets
 from matplotlib.patches import Rectangle
 
 from ..plot import FONT_SIZE, PAGE_INCHES, closes_on_error
 from ..shapes import pool_output_size
-from . import check_choice, figure_png, int_slider, show_explorer
+from . import Explorer, check_choice, check_int, front_end, show_explorer
 
 MODES = ("max", "avg")
 FIRST, LAST, UNCOVERED = "tab:orange", "tab:cyan", "tab:red"
@@ -209,64 +210,82 @@ def pooling_figure(feature_map, kernel_size: int = 2, stride: int = 2,
     return fig
 
 
-def build_pooling_explorer(feature_map, kernel_size: int = 2, stride: int = 2,
-                           padding: int = 0, mode: str = "max",
-                           ceil_mode: bool = False):
-    """The explorer's parts ``(ui, static_figure)``: sliders for kernel size,
-    stride and padding, a max / avg switch, a ``ceil_mode`` box and the picture
-    of :func:`pooling_figure`, redrawn on every change; ``static_figure`` shows
-    the start state (chapter 3)."""
-    fmap = _as_map(feature_map)
-    largest = min(max(fmap.shape), 8)
-    check_choice("mode", mode, MODES)
-    check_choice("ceil_mode", ceil_mode, (False, True))
-    controls = {
-        "kernel_size": int_slider(
-            "kernel_size", kernel_size, 1, largest, description="kernel"
-        ),
-        "stride": int_slider(
-            "stride", stride, 1, largest, description="stride"
-        ),
-        "padding": int_slider("padding", padding, 0, 4, description="padding"),
-        "mode": widgets.ToggleButtons(
-            options=MODES, value=mode, description="pooling"
-        ),
-        "ceil_mode": widgets.Checkbox(
-            value=ceil_mode, description="ceil_mode"
-        ),
-    }
-    picture = widgets.Image(format="png")
+class PoolingExplorer(Explorer):
+    """Sliders for kernel size, stride and padding, a max / avg switch and a
+    ``ceil_mode`` box over one feature map (chapter 3).
 
-    def redraw(change=None):
-        params = {name: control.value for name, control in controls.items()}
-        picture.value = base64.b64decode(
-            figure_png(pooling_figure(fmap, **params))
+    Each control is a trait; the map travels as float32 numbers
+    (``values``, base64), so that the front end (``pooling.js``) pools in
+    the browser exactly the numbers PyTorch pools. The static figure is
+    :func:`pooling_figure`.
+    """
+
+    title = "Pooling explorer"
+    _esm = front_end("pooling")
+    #: the controls
+    kernel_size = traitlets.Int(2).tag(sync=True)
+    stride = traitlets.Int(2).tag(sync=True)
+    padding = traitlets.Int(0).tag(sync=True)
+    mode = traitlets.Unicode("max").tag(sync=True)
+    ceil_mode = traitlets.Bool(False).tag(sync=True)
+    #: the feature map's size
+    height = traitlets.Int().tag(sync=True)
+    width = traitlets.Int().tag(sync=True)
+    largest = traitlets.Int(8).tag(sync=True)  # the sliders' maximum
+    #: the feature map's float32 values, row by row, base64
+    values = traitlets.Unicode().tag(sync=True)
+
+    def __init__(self, feature_map, kernel_size: int = 2, stride: int = 2,
+                 padding: int = 0, mode: str = "max",
+                 ceil_mode: bool = False):
+        fmap = _as_map(feature_map)
+        largest = min(max(fmap.shape), 8)
+        check_choice("mode", mode, MODES)
+        check_choice("ceil_mode", ceil_mode, (False, True))
+        state = dict(
+            kernel_size=check_int("kernel_size", kernel_size, 1, largest),
+            stride=check_int("stride", stride, 1, largest),
+            padding=check_int("padding", padding, 0, 4),
+            mode=mode,
+            ceil_mode=ceil_mode,
+            height=fmap.shape[0],
+            width=fmap.shape[1],
+            largest=largest,
+            values=base64.b64encode(
+                fmap.numpy().astype("<f4").tobytes()
+            ).decode("ascii"),
         )
+        super().__init__(**state)
+        self._set_key(**state)
 
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    c = controls
-    ui = widgets.VBox(
-        [
-            widgets.HBox([c["kernel_size"], c["stride"], c["padding"]]),
-            widgets.HBox([c["mode"], c["ceil_mode"]]),
-            picture,
-        ]
-    )
-    return ui, pooling_figure(
-        fmap, kernel_size, stride, padding, mode, ceil_mode
-    )
+    def feature_map(self) -> torch.Tensor:
+        """The map the explorer pools, ``[height, width]``."""
+        data = np.frombuffer(base64.b64decode(self.values), dtype="<f4")
+        return torch.from_numpy(data.copy()).reshape(self.height, self.width)
+
+    def settings(self) -> dict:
+        """The controls' values as keyword arguments of
+        :func:`pooling_figure`."""
+        return dict(kernel_size=self.kernel_size, stride=self.stride,
+                    padding=self.padding, mode=self.mode,
+                    ceil_mode=self.ceil_mode)
+
+    def static_figure(self):
+        return pooling_figure(self.feature_map(), **self.settings())
+
+    def describe(self) -> str:
+        return pool_map(self.feature_map(), **self.settings())[1]
 
 
 def pooling_explorer(feature_map, kernel_size: int = 2, stride: int = 2,
                      padding: int = 0, mode: str = "max",
-                     ceil_mode: bool = False,
-                     title: str = "Pooling explorer") -> None:
+                     ceil_mode: bool = False) -> None:
     """Show the pooling explorer for one feature map ``[H, W]`` (chapter 3):
-    live controls in Jupyter or on Colab, and on the website the figure of the
-    state it starts from."""
-    ui, figure = build_pooling_explorer(
-        feature_map, kernel_size, stride, padding, mode, ceil_mode
+    live controls in Jupyter, on Colab and on the website, and the figure of
+    the state it starts from where no JavaScript runs. See
+    :class:`PoolingExplorer`."""
+    show_explorer(
+        PoolingExplorer(
+            feature_map, kernel_size, stride, padding, mode, ceil_mode
+        )
     )
-    show_explorer(ui, figure, title)

@@ -6,8 +6,9 @@ Every request to another host is refused and recorded, as on a machine with no
 internet. Checked:
 
 - every page loads with no failed request, no request to another host, no
-  console error and no live widget (a page has no kernel to drive one:
-  explorers show their static figure);
+  console error and no widget view (a page has no widget manager to show
+  one), and every explorer on it is live (its static figure replaced by the
+  running explorer; tests/browser/test_explorers.py checks what they show);
 - formulas are typeset by MathJax, and no raw TeX (``$...$``) is left on any
   page;
 - every notebook page shows at least one figure from its outputs, and links to
@@ -85,9 +86,12 @@ COLLECT_JS = r"""() => {
     math: math.length,
     mathTypeset: math.filter(e => e.querySelector("mjx-container")).length,
     mathErrors: texErrors(),
-    // A live widget's placeholder: the static site has no kernel, so it
+    // A widget view's placeholder: the site has no widget manager, so it
     // would show nothing.
     widgets: document.querySelectorAll(`script[type="${widgetView}"]`).length,
+    // Explorers still showing their static figure: their loader failed.
+    deadExplorers: [...document.querySelectorAll(".cnn-explorer")]
+      .filter(e => !e.hidden).length,
     scrolling: sideways(),
     text: text.textContent,
   };
@@ -272,6 +276,16 @@ def visit(context, base: str, path: str) -> PageReport:
         page.close()
         return report
     load(page, base + path)
+    if page.locator(".cnn-explorer").count():
+        # the loader starts each explorer once its module is imported
+        try:
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.cnn-explorer')]"
+                ".every(e => e.hidden)",
+                timeout=20_000,
+            )
+        except Exception:  # reported below, as a dead explorer
+            pass
     data = page.evaluate(COLLECT_JS)
     page.close()
     report.ids, report.links, report.images = (
@@ -281,8 +295,13 @@ def visit(context, base: str, path: str) -> PageReport:
     )
     if data["widgets"]:
         report.problems.append(
-            f"{data['widgets']} live widget(s) that a page without a "
-            "kernel cannot show"
+            f"{data['widgets']} widget view(s) that a page without a "
+            "widget manager cannot show"
+        )
+    if data["deadExplorers"]:
+        report.problems.append(
+            f"{data['deadExplorers']} explorer(s) still showing their "
+            "static figure: the explorers' loader did not start them"
         )
     report.math, report.math_typeset, report.math_errors = (
         data["math"],
@@ -358,7 +377,10 @@ def crawl() -> Crawl:
             offsite: list[str] = []
 
             def only_this_site(route):
-                if route.request.url.startswith(base):
+                # a blob: URL of the page's own (the explorers' loader
+                # imports their stored modules from one) is this site too
+                url = route.request.url
+                if url.startswith((base, f"blob:{base.rstrip('/')}/")):
                     route.continue_()
                 else:  # no internet here, and the site must not need it
                     offsite.append(route.request.url)
