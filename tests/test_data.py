@@ -1,6 +1,7 @@
 """helpers.data: sources in order, stand-ins that are honest and learnable and
 whose labels belong to their images, nothing half-written."""
 
+import gzip
 import urllib.request
 from pathlib import Path
 
@@ -140,12 +141,25 @@ def test_a_download_cut_off_midway_leaves_nothing_behind(
     assert files_under(root) == []
 
 
+def truncated_archive(name: str, gz: bytes) -> bytes:
+    return gz[:5000]
+
+
+def archive_of_another_file(name: str, gz: bytes) -> bytes:
+    """A whole archive, but the test labels hold the training labels."""
+    if name.startswith("t10k-labels"):
+        return gzip.compress(idx_files()["train-labels-idx1-ubyte"])
+    return gz
+
+
+@pytest.mark.parametrize("damage", [truncated_archive,
+                                    archive_of_another_file])
 def test_a_damaged_package_copy_is_not_used_and_leaves_nothing(
-        tmp_path, monkeypatch, fake_debian, offline_machine, printed):
+        tmp_path, monkeypatch, fake_debian, offline_machine, printed, damage):
     broken = tmp_path / "pkg"
     broken.mkdir()
     for f in fake_debian.glob("*.gz"):
-        (broken / f.name).write_bytes(f.read_bytes()[:5000])  # truncated
+        (broken / f.name).write_bytes(damage(f.name, f.read_bytes()))
     monkeypatch.setattr(off, "DEBIAN_FASHION_MNIST", broken)
     root = tmp_path / "data"
     with pytest.raises(hd.DataUnavailableError):
