@@ -41,6 +41,22 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
+// The view's model, remembering every handler registered through it: render
+// returns cleanup(), which anywidget calls when the view goes (a re-run cell),
+// so that a removed view stops listening.
+function tracked(model) {
+  const handlers = [];
+  return {
+    model: {
+      get: name => model.get(name),
+      set: (name, value) => model.set(name, value),
+      save_changes: () => model.save_changes(),
+      on(name, f) { model.on(name, f); handlers.push([name, f]); },
+    },
+    cleanup() { for (const [name, f] of handlers) model.off(name, f); },
+  };
+}
+
 // The explorer's frame: a <style>, a row of controls, and a hidden <pre> that
 // records what is shown (JSON), for tests and other machines.
 function frame(root, title) {

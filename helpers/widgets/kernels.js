@@ -60,7 +60,8 @@ function kernelColor(v, largest) {
   return `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`;
 }
 
-function render({ model, el: root }) {
+function render({ model: widgetModel, el: root }) {
+  const { model, cleanup } = tracked(widgetModel);
   const { box, controls, record, finish } = frame(
     root, "3x3 kernels on a photograph");
   const H = model.get("height"), W = model.get("width");
@@ -133,6 +134,7 @@ function render({ model, el: root }) {
   box.append(figure);
   finish();
   redraw();
+  return cleanup;
 }
 
 export default { render };

@@ -158,7 +158,8 @@ function draw2d(a, refused) {
   return pic;
 }
 
-function render({ model, el: root }) {
+function render({ model: widgetModel, el: root }) {
+  const { model, cleanup } = tracked(widgetModel);
   const { box, controls, record, finish } = frame(root,
                                                   "Output-size explorer");
   const report = el("div", { class: "cnn-x-report" });
@@ -227,6 +228,7 @@ function render({ model, el: root }) {
   box.append(report, title, picture, legend);
   finish();
   redraw();
+  return cleanup;
 }
 
 export default { render };

@@ -5,7 +5,8 @@ Ints describe a 1D convolution, pairs a 2D one (one number per dimension, as
 ``nn.Conv2d`` takes them). ``padding`` is an int (or pair), ``'valid'``,
 ``'same'`` or ``'full'``. The arithmetic is in :mod:`helpers.shapes`
 (:func:`~helpers.shapes.coverage`, :func:`~helpers.shapes.output_size_report`);
-this module only draws and interacts:
+the explorer's front end (``output_size.js``) does the same arithmetic in the
+browser, so that it needs no kernel. This module draws and interacts:
 
 - :func:`draw_windows` draws the (padded) input and where every window lands on
   it.

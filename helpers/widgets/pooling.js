@@ -72,7 +72,8 @@ function uncoveredAlong(W, starts, k) {
   return hit.flatMap((h, i) => (h ? [] : [i]));
 }
 
-function render({ model, el: root }) {
+function render({ model: widgetModel, el: root }) {
+  const { model, cleanup } = tracked(widgetModel);
   const { box, controls, record, finish } = frame(root, "Pooling explorer");
   const H = model.get("height"), W = model.get("width");
   const x = decodeFloats(model.get("values"));
@@ -197,6 +198,7 @@ function render({ model, el: root }) {
   box.append(report, picture);
   finish();
   redraw();
+  return cleanup;
 }
 
 export default { render };
