@@ -125,6 +125,15 @@ class Explorer(anywidget.AnyWidget):
         data["text/plain"] = f"[{self.title}: interactive explorer]"
         return data, metadata
 
+    if hasattr(anywidget.AnyWidget, "_ipython_display_"):  # ipywidgets 7
+
+        def _ipython_display_(self, **kwargs):
+            """ipywidgets 7 (Colab's) shows a widget through this hook, which
+            would leave out the static figure: show the whole bundle."""
+            data, metadata = self._repr_mimebundle_()
+            display(data, metadata=metadata, raw=True)
+            self._handle_displayed(**kwargs)
+
 
 def show_explorer(explorer: Explorer) -> None:
     """Display ``explorer``: live controls in Jupyter, on Colab and on the
