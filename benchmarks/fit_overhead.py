@@ -90,7 +90,7 @@ def main():
     def run_bare():
         bare_epoch(model, loader, fresh_optimizer(), loss_fn, device)
 
-    def run_fit():
+    def run_fit(progress=False):
         fit(
             model,
             loader,
@@ -99,24 +99,14 @@ def main():
             optimizer=fresh_optimizer(),
             loss_fn=loss_fn,
             device=device,
-            progress=False,
+            progress=progress,
             log=None,
         )
 
     # a text tqdm bar, written to a buffer instead of the terminal
     def run_fit_bar():
         with contextlib.redirect_stderr(io.StringIO()):
-            fit(
-                model,
-                loader,
-                None,
-                epochs=1,
-                optimizer=fresh_optimizer(),
-                loss_fn=loss_fn,
-                device=device,
-                progress=True,
-                log=None,
-            )
+            run_fit(progress=True)
 
     runs = {
         "bare loop": run_bare,
