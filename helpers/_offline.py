@@ -34,7 +34,7 @@ import filelock
 import numpy as np
 from PIL import Image
 
-from .config import DATA_ENV, say
+from .config import DATA_ENV, failure, say
 
 PARTIAL = ".partial-"
 LOCK_NAME = ".cnn-book.lock"
@@ -170,8 +170,9 @@ def download(what: str, root: Path, fetch: Callable[[Path], object],
         try:
             fetch(tmp)
         except Exception as err:  # noqa: BLE001 - any failure: not this way
-            first = (str(err).splitlines() or [""])[0][:120]
-            say(f"{what}: download failed ({type(err).__name__}: {first})")
+            why = failure(err)
+            if why != "no network":  # no network: the next line says it
+                say(f"{what}: the download failed ({why})")
             return False
         install(tmp)
     return True

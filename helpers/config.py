@@ -112,3 +112,23 @@ def say(message: str) -> None:
     """
     print(textwrap.fill(message, width=PAGE_WIDTH, subsequent_indent="  ",
                         break_long_words=False, break_on_hyphens=False))
+
+
+def failure(err: BaseException) -> str:
+    """Why a download failed, for a reader: ``"no network"`` when no server
+    could be reached, else what went wrong in one line.
+
+    >>> from urllib.error import URLError
+    >>> failure(URLError("[Errno -2] Name or service not known"))
+    'no network'
+    >>> failure(ValueError("checksum mismatch\\nmore"))
+    'ValueError: checksum mismatch'
+    """
+    from urllib.error import HTTPError, URLError
+
+    if isinstance(err, URLError) and not isinstance(err, HTTPError):
+        return "no network"
+    if isinstance(err, (ConnectionError, TimeoutError)):
+        return f"the connection broke off: {type(err).__name__}"
+    text = (str(err).splitlines() or [""])[0][:120]
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

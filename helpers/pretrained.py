@@ -29,7 +29,7 @@ from torch import nn
 from torchvision import models
 from torchvision.models import WeightsEnum
 
-from .config import is_quick, say
+from .config import failure, is_quick, say
 from .data import offline
 
 # per network operation, so that a silent network fails instead of hanging
@@ -55,12 +55,6 @@ def weights_path(weights: WeightsEnum) -> Path:
     ``<torch hub dir>/checkpoints/<file name>``."""
     name = Path(urlparse(weights.url).path).name
     return Path(torch.hub.get_dir()) / "checkpoints" / name
-
-
-def _reason(err: BaseException) -> str:
-    text = str(err).splitlines()[0] if str(err) else ""
-    kind = type(err).__name__
-    return f"{kind}: {text[:120]}" if text else kind
 
 
 def matching_weights(builder: Callable[..., nn.Module], weights):
@@ -130,8 +124,8 @@ def load_pretrained(builder: Callable[..., nn.Module], weights: WeightsEnum,
         # no network, a refused download, an unreadable cache file
         except Exception as err:  # noqa: BLE001
             reason = (f"the cached file {cached.name} could not be read "
-                      f"({_reason(err)})" if cached.is_file()
-                      else f"they could not be downloaded ({_reason(err)})")
+                      f"({failure(err)})" if cached.is_file()
+                      else f"they could not be downloaded ({failure(err)})")
         else:
             metrics = weights.meta.get("_metrics", {}).get("ImageNet-1K", {})
             top1 = metrics.get("acc@1")
