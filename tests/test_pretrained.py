@@ -87,6 +87,15 @@ def fake_urlopen(response_or_error):
     return urlopen
 
 
+def forbid_downloads(monkeypatch):
+    """Any download attempt fails the test."""
+    monkeypatch.setattr(
+        torch.hub,
+        "urlopen",
+        fake_urlopen(AssertionError("no download may be tried")),
+    )
+
+
 def test_weights_path_follows_torch_home(hub_in_tmp):
     assert (
         weights_path(SMALL)
@@ -184,11 +193,7 @@ def test_wrong_bytes_are_never_placed_under_the_cache_name(
 
 def test_offline_switch_skips_the_download(hub_in_tmp, monkeypatch, printed):
     monkeypatch.setenv("CNN_BOOK_OFFLINE", "1")
-    monkeypatch.setattr(
-        torch.hub,
-        "urlopen",
-        fake_urlopen(AssertionError("no download may be tried")),
-    )
+    forbid_downloads(monkeypatch)
     _, is_pretrained = load_pretrained(
         models.mobilenet_v3_small, SMALL, progress=False
     )
@@ -208,11 +213,7 @@ def test_cached_weights_are_used_without_a_download(
     monkeypatch.setenv(
         "CNN_BOOK_OFFLINE", "1"
     )  # the cache is read even offline
-    monkeypatch.setattr(
-        torch.hub,
-        "urlopen",
-        fake_urlopen(AssertionError("no download may be tried")),
-    )
+    forbid_downloads(monkeypatch)
     model, is_pretrained = load_pretrained(
         models.mobilenet_v3_small, SMALL, progress=False
     )
@@ -233,11 +234,7 @@ def test_unreadable_cache_file_falls_back_and_is_left_alone(
     cached = weights_path(SMALL)
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"garbage")
-    monkeypatch.setattr(
-        torch.hub,
-        "urlopen",
-        fake_urlopen(AssertionError("no download may be tried")),
-    )
+    forbid_downloads(monkeypatch)
     _, is_pretrained = load_pretrained(
         models.mobilenet_v3_small, SMALL, progress=False
     )

@@ -22,6 +22,13 @@ from helpers.train import (
 CE = nn.CrossEntropyLoss()
 
 
+def quiet_fit(model, loader, *args, **kwargs):
+    """``fit`` on the CPU with no progress bar and no printed lines."""
+    return fit(
+        model, loader, *args, progress=False, log=None, device="cpu", **kwargs
+    )
+
+
 def fixed_model() -> nn.Module:
     torch.manual_seed(0)
     return nn.Sequential(nn.Linear(4, 3))
@@ -66,15 +73,12 @@ def test_fit_history_and_training_loss_match_a_manual_pass(data, monkeypatch):
     opt = torch.optim.SGD(
         model.parameters(), lr=0.0
     )  # no update: the training loss is the data's mean loss
-    history = fit(
+    history = quiet_fit(
         model,
         loader,
         loader,
         epochs=2,
         optimizer=opt,
-        progress=False,
-        log=None,
-        device="cpu",
     )
     assert history["epoch"] == [1, 2]
     assert set(history) == {
@@ -282,14 +286,11 @@ def test_a_nan_loss_stops_fit_naming_epoch_and_batch_before_the_weights_change(
         model.parameters(), lr=0.0
     )  # lr 0: the first step leaves the weights as they are
     with pytest.raises(FloatingPointError, match=r"epoch 1, batch 2"):
-        fit(
+        quiet_fit(
             model,
             loader,
             epochs=2,
             optimizer=opt,
-            progress=False,
-            log=None,
-            device="cpu",
         )
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     assert all(torch.isfinite(p).all() for p in model.parameters())
