@@ -12,6 +12,12 @@ renders the table ``main`` (the default) of fit_overhead.json, followed by a
 line that says when and on what machine it was measured. The role
 ``{benchmark}`fit_overhead:fit_ratio``` writes one of the file's ``values``
 (numbers formatted by the script) into a sentence.
+
+Translation (the Chinese edition, see tools/locales.py): a table's headers,
+its cells without digits (labels such as "bare loop") and the file's note are
+messages of the page's catalogue; cells with digits are measurements and are
+shown as they are. The "Measured ..." line is written in the edition's
+language here (``PHRASES``); the machine's description is shown as recorded.
 """
 
 from __future__ import annotations
@@ -39,19 +45,36 @@ def load(name: str) -> dict:
     return json.loads(path.read_text())
 
 
-def provenance(data: dict) -> str:
+# The words of the "Measured ..." line, per edition language.
+PHRASES = {
+    "en": {
+        "measured": "Measured {}",
+        "device": "device {}",
+        "load": "load average {} at the start",
+        "sep": "; ",
+        "end": ".",
+    },
+    "zh_CN": {
+        "measured": "测量于 {}",
+        "device": "设备 {}",
+        "load": "开始时的负载均值 {}",
+        "sep": "；",
+        "end": "。",
+    },
+}
+
+
+def provenance(data: dict, language: str = "en") -> str:
     """One line: when, on what, and with what the numbers were measured."""
+    words = PHRASES.get(language, PHRASES["en"])
     m = data.get("machine", {})
-    parts = [f"Measured {data['measured']}"]
+    parts = [words["measured"].format(data["measured"])]
     parts += [m[k] for k in ("CPU", "software") if m.get(k)]
     if m.get("device"):
-        parts.append(f"device {m['device']}")
+        parts.append(words["device"].format(m["device"]))
     if m.get("load average"):
-        parts.append(f"load average {m['load average']} at the start")
-    line = "; ".join(parts) + "."
-    if data.get("note"):
-        line += " " + data["note"]
-    return line
+        parts.append(words["load"].format(m["load average"]))
+    return words["sep"].join(parts) + words["end"]
 
 
 class BenchmarkTable(SphinxDirective):
@@ -66,10 +89,27 @@ class BenchmarkTable(SphinxDirective):
             table = data["tables"][self.options.get("table", "main")]
         except (BenchmarkError, KeyError) as err:
             raise self.error(f"benchmark-table {name}: {err}") from None
-        return [self._table(table), self._provenance(data)]
+        result = [self._table(table), self._provenance(data)]
+        if data.get("note"):
+            result.append(self._text(data["note"], ["benchmark-note"]))
+        return result
 
-    @staticmethod
-    def _table(table: dict) -> nodes.table:
+    def _text(self, text: str, classes=(), translatable=True):
+        """A paragraph of ``text`` (`code` shown as code); a message of the
+        page's catalogue when ``translatable``."""
+        paragraph = nodes.paragraph(text, classes=list(classes))
+        for i, part in enumerate(text.split("`")):
+            if part:
+                paragraph += (
+                    nodes.literal(text=part) if i % 2 else nodes.Text(part)
+                )
+        if translatable:
+            self.set_source_info(paragraph)
+        else:
+            paragraph["translatable"] = False
+        return paragraph
+
+    def _table(self, table: dict) -> nodes.table:
         headers, rows = table["headers"], table["rows"]
         group = nodes.tgroup(cols=len(headers))
         group += [nodes.colspec(colwidth=1) for _ in headers]
@@ -78,7 +118,10 @@ class BenchmarkTable(SphinxDirective):
             row = nodes.row()
             for cell in cells:
                 entry = nodes.entry()
-                entry += BenchmarkTable._cell(str(cell))
+                text = str(cell)
+                # Headers and labels are translated; measurements are not.
+                label = parent is head or not any(c.isdigit() for c in text)
+                entry += self._text(text, translatable=label)
                 row += entry
             parent += row
         group += [head, body]
@@ -86,21 +129,11 @@ class BenchmarkTable(SphinxDirective):
         result += group
         return result
 
-    @staticmethod
-    def _cell(text: str) -> nodes.paragraph:
-        """A cell's text; `code` in it is shown as code."""
-        paragraph = nodes.paragraph()
-        for i, part in enumerate(text.split("`")):
-            if part:
-                paragraph += (
-                    nodes.literal(text=part) if i % 2 else nodes.Text(part)
-                )
-        return paragraph
-
-    @staticmethod
-    def _provenance(data: dict) -> nodes.paragraph:
+    def _provenance(self, data: dict) -> nodes.paragraph:
         paragraph = nodes.paragraph(classes=["benchmark-provenance"])
-        paragraph += nodes.emphasis(text=provenance(data))
+        paragraph["translatable"] = False
+        language = self.env.config.language or "en"
+        paragraph += nodes.emphasis(text=provenance(data, language))
         return paragraph
 
 
