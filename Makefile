@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test lint doctest unit notebooks browser full clean
+.PHONY: book test lint doctest unit notebooks browser full locales clean
 
 $(BIN)/activate-book: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,18 @@ $(BIN)/activate-book: requirements.txt requirements-dev.txt pyproject.toml
 # (--all): an incremental build would not repeat the warnings of unchanged pages. _build/html is made
 # afresh so that no page of an older build is left behind; _build/vendor keeps MathJax between builds
 # (tools/offline_site.py fetches it with npm on first use).
+#
+# Then the Chinese edition into _build/html/zh, from the same notebooks and the catalogues in locales/
+# (compiled afresh into _build/zh; fuzzy translations are left out): see tools/locales.py.
 book: $(BIN)/activate-book
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet --all
+	$(BIN)/python tools/locales.py build
+
+# After the English prose changed: refresh the Chinese catalogues (changed messages become fuzzy,
+# removed ones obsolete), then translate what tools/locales.py coverage lists.
+locales: $(BIN)/activate-book
+	$(BIN)/python tools/locales.py update
 
 # Every test, in this order; each step is also a target of its own.
 test: lint doctest unit notebooks browser

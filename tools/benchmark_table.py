@@ -14,15 +14,18 @@ line that says when and on what machine it was measured. The role
 (numbers formatted by the script) into a sentence.
 
 Translation (the Chinese edition, see tools/locales.py): a table's headers,
-its cells without digits (labels such as "bare loop") and the file's note are
-messages of the page's catalogue; cells with digits are measurements and are
-shown as they are. The "Measured ..." line is written in the edition's
-language here (``PHRASES``); the machine's description is shown as recorded.
+its cells with words in them ("bare loop", "0.9 epochs") and the file's note
+are messages of the page's catalogue; cells of numbers and units ("2.07",
+"11,079 img/s", "0.930 to 1.069") are measurements. The "Measured ..." line
+and the few words in measurements and values ("to", "none") are written in
+the edition's language here (``PHRASES``); the machine's description is
+shown as recorded.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -53,6 +56,8 @@ PHRASES = {
         "load": "load average {} at the start",
         "sep": "; ",
         "end": ".",
+        "to": " to ",
+        "none": "none",
     },
     "zh_CN": {
         "measured": "测量于 {}",
@@ -60,8 +65,27 @@ PHRASES = {
         "load": "开始时的负载均值 {}",
         "sep": "；",
         "end": "。",
+        "to": " 至 ",
+        "none": "无",
     },
 }
+# A word of a label (three letters or more), not a unit of a measurement.
+WORD = re.compile(r"[A-Za-z]{3,}")
+UNITS = {"img", "min"}
+RANGE = re.compile(r"^(\S+) to (\S+)$")
+
+
+def is_label(text: str) -> bool:
+    """Whether a table cell has words to translate."""
+    return any(w not in UNITS for w in WORD.findall(text))
+
+
+def localise(value: str, language: str) -> str:
+    """A measurement or value in the edition's words: "1.3 to 1.6"."""
+    words = PHRASES.get(language, PHRASES["en"])
+    if value == "none":
+        return words["none"]
+    return RANGE.sub(lambda m: m[1] + words["to"] + m[2], value)
 
 
 def provenance(data: dict, language: str = "en") -> str:
@@ -120,7 +144,9 @@ class BenchmarkTable(SphinxDirective):
                 entry = nodes.entry()
                 text = str(cell)
                 # Headers and labels are translated; measurements are not.
-                label = parent is head or not any(c.isdigit() for c in text)
+                label = parent is head or is_label(text)
+                if not label:
+                    text = localise(text, self.env.config.language or "en")
                 entry += self._text(text, translatable=label)
                 row += entry
             parent += row
@@ -150,7 +176,8 @@ class BenchmarkValue(SphinxRole):
             return [
                 self.inliner.problematic(self.rawtext, self.rawtext, msg)
             ], [msg]
-        return [nodes.inline(text=str(value), classes=["benchmark"])], []
+        value = localise(str(value), self.env.config.language or "en")
+        return [nodes.inline(text=value, classes=["benchmark"])], []
 
 
 def setup(app):

@@ -34,6 +34,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,8 @@ TOC = ROOT / "_toc.yml"
 CONFIG = ROOT / "_config.yml"
 # Pages that only the Chinese edition has: written in Chinese, no catalogue.
 ZH_ONLY = {"Appendix": ["book/glossary_zh"]}
-TOC_CATALOGUE = "_toc"  # the title and the part captions
+TOC_CATALOGUE = "_toc"
+TRANSLATORS = "The translators of the Chinese edition"  # the title and the part captions
 
 # A glue role in a page's prose names a key of that page. Sphinx parses a
 # translated message on its own, outside its page, so the compiled catalogue
@@ -60,13 +62,19 @@ TOC_CATALOGUE = "_toc"  # the title and the part captions
 # A footnote reference in a message is parsed only if the same text defines
 # the footnote; Sphinx then links it to the page's own footnote. The compiled
 # message gets a definition for each reference it makes.
-FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-GLUE_ROLE = re.compile(r"\{(glue(?::\w+)?)\}`(?![^`]*::)([^`]+)`")
+FOOTNOTE_REF = re.compile(r"(?<!^)(?<!\n)\[\^([^\]\s]+)\]")
+RST_ROLE = re.compile(r"(?<![\w}]):(\w+(?::\w+)?):`([^`]+)`")
+RST_LITERAL = re.compile(r"``([^`]+)``")
+# {glue:md} reads its value from the page being parsed, which a translated
+# message is not: the compiled message holds the glued Markdown itself (in
+# its translation), as the page would show it.
+GLUE_MD_ROLE = re.compile(r"\{glue:md\}`([^`:]+)(?::\w+)?`")
+GLUE_ROLE = re.compile(r"\{(glue|glue:text)\}`(?![^`]*::)([^`]+)`")
 
 
-# A glued value with a word of three letters or more is a sentence to
-# translate; "69.4%" or "0.874" is not.
-WORDS = re.compile(r"[A-Za-z]{3,}")
+# A glued value with a word of two letters or more is a sentence to
+# translate ("0.907 to 0.910" too); "69.4%" or "0.874" is not.
+WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
 def python_bin(name: str) -> str:
@@ -157,6 +165,18 @@ def glued_text(mime: str, value) -> str | None:
     return text if WORDS.search(text) else None
 
 
+def glued_markdown(notebook: Path):
+    """(key, text) of each Markdown value a notebook glues."""
+    for cell in json.loads(notebook.read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            key = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            for mime, value in output.get("data", {}).items():
+                if key is not None and mime.endswith("text/markdown"):
+                    yield key, "".join(value) if isinstance(
+                        value, list
+                    ) else value
+
+
 def toc_messages() -> list[str]:
     """The book's title and the part captions of _toc.yml."""
     config = yaml.safe_load(CONFIG.read_text())
@@ -186,9 +206,23 @@ def update() -> None:
     # sphinx-intl writes each message's source locations only if the .pot
     # has them (gettext_location is off in _config.yml); drop the creation
     # date so that an unchanged catalogue stays unchanged in git.
+    title = yaml.safe_load(CONFIG.read_text())["title"]
     for path in sorted(CATALOGUES.rglob("*.po")):
         catalogue = polib.pofile(str(path), wrapwidth=0)
+        page = path.relative_to(CATALOGUES).with_suffix("").as_posix()
+        catalogue.header = f"Simplified Chinese messages of {title}: {page}"
+        catalogue.metadata_is_fuzzy = False
         catalogue.metadata.pop("POT-Creation-Date", None)
+        catalogue.metadata["Project-Id-Version"] = title
+        catalogue.metadata["Last-Translator"] = TRANSLATORS
+        catalogue.metadata["Language-Team"] = TRANSLATORS
+        if catalogue.metadata.get("PO-Revision-Date", "").startswith("YEAR"):
+            catalogue.metadata["PO-Revision-Date"] = time.strftime(
+                "%Y-%m-%d %H:%M+0000", time.gmtime()
+            )
+        for entry in catalogue:
+            # Prose, not format strings: "50 % of" is no "% o".
+            entry.flags = [f for f in entry.flags if not f.endswith("format")]
         catalogue.metadata["Language"] = LANGUAGE
         catalogue.save(str(path))
 
@@ -270,6 +304,7 @@ def report(rows: list[Coverage]) -> str:
 # --- markup of a translation ------------------------------------------------
 
 ROLE = re.compile(r"\{[\w:.-]+\}`[^`]*`")
+TITLED_ROLE = re.compile(r"^(\{[\w:.-]+\})`[^`<]*<([^`>]+)>`$")
 CODE = re.compile(r"``.+?``|`[^`]+`")
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>")
@@ -284,7 +319,10 @@ def markup(text: str) -> list[str]:
     link targets and substitutions."""
     found = []
     rest = text
-    for pattern in (SUBSTITUTION, ROLE, MATH, CODE):
+    # a role's title may be translated: {doc}`the set-up <how_to_run>`
+    found += [TITLED_ROLE.sub(r"\1`<\2>`", r) for r in ROLE.findall(rest)]
+    rest = ROLE.sub(" ", rest)
+    for pattern in (SUBSTITUTION, MATH, CODE):
         found += pattern.findall(rest)
         rest = pattern.sub(" ", rest)
     found += [f"[^{x}]" for x in FOOTNOTE_REF.findall(rest)]
@@ -348,17 +386,54 @@ def compile_catalogues(dest: Path) -> None:
         catalogue = polib.pofile(str(path))
         notebook = (ROOT / page).with_suffix(".ipynb")
         if notebook.is_file():
+            words = {
+                e.msgid: e.msgstr
+                for e in catalogue
+                if e.msgstr and not e.fuzzy and not e.obsolete
+            }
+            markdown = {
+                key: words.get(text, text)
+                for key, text in glued_markdown(notebook)
+            }
             for entry in catalogue:
                 entry.msgstr = GLUE_ROLE.sub(
-                    rf"{{\1}}`{notebook.name}::\2`", entry.msgstr
+                    lambda m: qualified_glue(m, notebook.name), entry.msgstr
+                )
+                entry.msgstr = GLUE_MD_ROLE.sub(
+                    lambda m: markdown.get(m.group(1), m.group(0)),
+                    entry.msgstr,
                 )
         for entry in catalogue:
+            entry.msgstr = rst_to_myst(entry.msgstr)
             labels = dict.fromkeys(FOOTNOTE_REF.findall(entry.msgstr))
             if labels and not entry.fuzzy:
                 entry.msgstr += "".join(f"\n\n[^{x}]: {x}" for x in labels)
         out = dest / LANGUAGE / "LC_MESSAGES" / page.with_suffix(".mo")
         out.parent.mkdir(parents=True, exist_ok=True)
         catalogue.save_as_mofile(str(out))
+
+
+def rst_to_myst(text: str) -> str:
+    """A docstring's reStructuredText inline markup in MyST's words.
+
+    Sphinx parses a translated message with the parser of the page it is on,
+    and the reference page is MyST, while the docstrings autodoc puts on it
+    are reStructuredText: ``:func:`x``` becomes ``{func}`x```, a double
+    backtick literal a single one, and an escaped space (reST's way to join
+    markup to the next character) goes."""
+    text = RST_ROLE.sub(r"{\1}`\2`", text)
+    text = RST_LITERAL.sub(r"`\1`", text)
+    return text.replace("\\ ", "")
+
+
+def qualified_glue(match: re.Match, notebook: str) -> str:
+    """``{glue:text}`key``` as ``{glue:text}`notebook::key:s```: the role
+    reads the text after its last colon as the format, so a qualified key
+    needs one (``s`` is the role's own default)."""
+    role, key = match.groups()
+    if role == "glue:text" and ":" not in key:
+        key += ":s"
+    return f"{{{role}}}`{notebook}::{key}`"
 
 
 def translations(name: str) -> dict[str, str]:

@@ -94,7 +94,25 @@ COLLECT_JS = r"""() => {
       .filter(e => !e.hidden).length,
     scrolling: sideways(),
     text: text.textContent,
+    lang: document.documentElement.lang,
+    languageLink: (document.querySelector("a.language-link") || {}).href
+      || null,
+    cjkGlyphs: cjkGlyphs(),
   };
+  // Whether Chinese characters are drawn as glyphs in the page's font: two
+  // different characters must come out different from each other and from
+  // the box of a character no font has (with no CJK font installed, every
+  // Chinese character is that same box).
+  function cjkGlyphs() {
+    const canvas = document.createElement("canvas");
+    canvas.width = 48; canvas.height = 40;
+    const g = canvas.getContext("2d");
+    g.font = "32px " + getComputedStyle(document.body).fontFamily;
+    const draw = c => { g.clearRect(0, 0, 48, 40); g.fillText(c, 4, 32);
+                        return g.getImageData(0, 0, 48, 40).data.join(); };
+    const missing = draw("\u{10FFFD}"), a = draw("卷"), b = draw("积");
+    return a !== b && a !== missing && b !== missing;
+  }
   // Formulas MathJax could not read: a TeX error, or an undefined macro
   // (which it shows in red).
   function texErrors() {
@@ -143,12 +161,17 @@ class PageReport:
     raw_tex: list[str] = field(default_factory=list)
     # code blocks wider than the page shows: {kind, overflow, line}
     scrolling: list[dict] = field(default_factory=list)
+    lang: str = ""  # the page's <html lang>
+    language_link: str | None = None  # to the same page in the other edition
+    cjk_glyphs: bool = False  # Chinese characters drawn as glyphs
+    text: str = ""
 
 
 @dataclass
 class Crawl:
     base: str
     pages: dict[str, PageReport]
+    search_results: dict[str, int] = field(default_factory=dict)
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -191,6 +214,14 @@ def site_pages() -> list[str]:
     )
 
 
+# The Chinese edition, under /zh/ (tools/locales.py), and the pages only it
+# has.
+ZH = "zh/"
+ZH_ONLY = ["book/glossary_zh"]
+# What each edition's search must find: a term of the book in its language.
+SEARCHES = {"search.html": "pooling", f"{ZH}search.html": "池化"}
+
+
 def toc_docnames() -> list[str]:
     """The pages listed in _toc.yml, in reading order."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -201,10 +232,11 @@ def toc_docnames() -> list[str]:
 
 
 def notebook_pages() -> list[str]:
-    """The pages made from notebooks: the _toc.yml entries that are .ipynb
-    files."""
+    """The pages made from notebooks, in both editions: the _toc.yml entries
+    that are .ipynb files."""
     return [
-        f"{name}.html"
+        f"{edition}{name}.html"
+        for edition in ("", ZH)
         for name in toc_docnames()
         if (ROOT / f"{name}.ipynb").is_file()
     ]
@@ -310,7 +342,24 @@ def visit(context, base: str, path: str) -> PageReport:
     )
     report.raw_tex = [m.group(0) for m in RAW_TEX.finditer(data["text"])]
     report.scrolling = data["scrolling"]
+    report.lang, report.language_link = data["lang"], data["languageLink"]
+    report.cjk_glyphs, report.text = data["cjkGlyphs"], data["text"]
     return report
+
+
+def search(context, base: str, path: str, query: str) -> int:
+    """How many pages the site's search page finds for ``query``."""
+    page = context.new_page()
+    page.goto(f"{base}{path}?q={query}", wait_until="load")
+    # Sphinx's search writes its summary once it has listed every result.
+    page.wait_for_function(
+        "() => { const s = document.querySelector("
+        "'#search-results .search-summary');"
+        " return s && s.textContent.trim().length > 0; }"
+    )
+    count = page.locator("#search-results ul.search > li").count()
+    page.close()
+    return count
 
 
 def screenshot(
@@ -416,6 +465,8 @@ def crawl() -> Crawl:
                 ("1-landing", "book/intro.html", []),
                 ("2-formulas", math_page, ["div.math", ".math"]),
                 ("3-figure", figure_page, [".cell_output img"]),
+                ("4-zh-landing", f"{ZH}book/intro.html", []),
+                ("5-zh-chapter", f"{ZH}notebooks/03_pooling.html", []),
             ]
             for name, path, selectors in shots:
                 if path is not None:
@@ -429,10 +480,14 @@ def crawl() -> Crawl:
                         selectors,
                         SCREENSHOTS / f"{name}_{stem}.png",
                     )
+            found = {
+                path: search(context, base, path, query)
+                for path, query in SEARCHES.items()
+            }
             context.close()
     finally:
         server.shutdown()
-    return Crawl(base, pages)
+    return Crawl(base, pages, found)
 
 
 def failures(lines: list[str]) -> str:
@@ -502,7 +557,7 @@ def test_every_image_loads_and_every_notebook_page_shows_figures(crawl):
 def test_every_notebook_page_links_to_colab(crawl):
     problems = []
     for path in notebook_pages():
-        expected = colab_url(path.removesuffix(".html"))
+        expected = colab_url(path.removeprefix(ZH).removesuffix(".html"))
         if expected not in crawl.pages.get(path, PageReport(path)).links:
             problems.append(f"{path}: no link to {expected}")
     assert not problems, failures(problems)
@@ -531,7 +586,7 @@ def test_internal_links_and_anchors_resolve(crawl):
 
 def test_screenshots_were_written(crawl):
     shots = sorted(SCREENSHOTS.glob("*.png"))
-    assert len(shots) == 3 and all(s.stat().st_size > 10_000 for s in shots), (
+    assert len(shots) == 5 and all(s.stat().st_size > 10_000 for s in shots), (
         shots
     )
 
@@ -558,3 +613,82 @@ def test_setup_cells_are_not_on_the_pages():
         if "cnn-book-helpers @ git+" in (SITE / path).read_text()
     ]
     assert notebook_pages() and not shown, shown
+
+
+# --- the two editions --------------------------------------------------------
+
+
+def test_the_chinese_edition_has_every_page():
+    missing = [
+        name
+        for name in [*toc_docnames(), *ZH_ONLY]
+        if not (SITE / f"{ZH}{name}.html").is_file()
+    ]
+    assert not missing, f"pages the Chinese edition lacks: {missing}"
+
+
+def test_every_page_links_to_the_same_page_in_the_other_edition(crawl):
+    """The header's language link of every page (Sphinx's own pages
+    included) leads to the same page in the other edition; a page that only
+    the Chinese edition has leads to the English landing page."""
+    problems = []
+    english_root = f"{toc_docnames()[0]}.html"
+    for path, report in crawl.pages.items():
+        if REDIRECT.search((SITE / path).read_text(encoding="utf-8")):
+            continue
+        if path.startswith(ZH):
+            name = path.removeprefix(ZH)
+            only_zh = name.removesuffix(".html") in ZH_ONLY
+            expected = english_root if only_zh else name
+        else:
+            expected = ZH + path
+        if report.language_link != crawl.base + expected:
+            problems.append(
+                f"{path}: language link {report.language_link}, "
+                f"expected {crawl.base + expected}"
+            )
+    assert not problems, failures(problems)
+
+
+def test_each_edition_is_in_its_language(crawl):
+    """<html lang> says the edition's language, and the Chinese pages are
+    written in Chinese (at least half of their letters are Chinese
+    characters, code and formulas aside)."""
+    problems = []
+    for path, report in crawl.pages.items():
+        if REDIRECT.search((SITE / path).read_text(encoding="utf-8")):
+            continue
+        zh = path.startswith(ZH)
+        expected = "zh-CN" if zh else "en"
+        if report.lang != expected:
+            problems.append(f"{path}: lang={report.lang!r}, not {expected}")
+        name = path.removeprefix(ZH).removesuffix(".html")
+        if zh and name in [*toc_docnames(), *ZH_ONLY]:
+            han = len(re.findall(r"[\u4e00-\u9fff]", report.text))
+            latin = len(re.findall(r"[A-Za-z]", report.text))
+            if han < latin:
+                problems.append(
+                    f"{path}: {han} Chinese characters, {latin} Latin "
+                    "letters: not translated?"
+                )
+    assert not problems, failures(problems)
+
+
+def test_chinese_characters_are_drawn_as_glyphs(crawl):
+    """A CJK font is installed where the pages are rendered (and shown in
+    the screenshots): Chinese characters are not drawn as empty boxes."""
+    zh = [r for p, r in crawl.pages.items() if p.startswith(ZH) and r.text]
+    assert zh, "no Chinese page was crawled"
+    blank = [r.path for r in zh if not r.cjk_glyphs]
+    assert not blank, (
+        "Chinese characters drawn as boxes (install a CJK font, e.g. "
+        f"Debian's fonts-noto-cjk): {blank[:5]}"
+    )
+
+
+def test_search_finds_terms_in_each_language(crawl):
+    """Each edition's search page finds pages for a term of the book in its
+    language: the Chinese index holds Chinese words (jieba splits them)."""
+    assert crawl.search_results, "no search was run"
+    empty = {p: q for p, q in SEARCHES.items() if not crawl.search_results[p]}
+    assert not empty, f"searches that found nothing: {empty}"
