@@ -72,11 +72,15 @@ PHRASES = {
 # A word of a label (three letters or more), not a unit of a measurement.
 WORD = re.compile(r"[A-Za-z]{3,}")
 UNITS = {"img", "min"}
+IDENTIFIER = re.compile(r"\w*_[\w.]*")
 RANGE = re.compile(r"^(\S+) to (\S+)$")
 
 
 def is_label(text: str) -> bool:
-    """Whether a table cell has words to translate."""
+    """Whether a table cell has words to translate (a name such as
+    ``04_lenet`` has none)."""
+    if IDENTIFIER.fullmatch(text):
+        return False
     return any(w not in UNITS for w in WORD.findall(text))
 
 

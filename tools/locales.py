@@ -220,6 +220,11 @@ def update() -> None:
             catalogue.metadata["PO-Revision-Date"] = time.strftime(
                 "%Y-%m-%d %H:%M+0000", time.gmtime()
             )
+        # A message whose English changed is kept as fuzzy, with its old
+        # translation and old English (#| msgid) to start from; a message
+        # that disappeared has nothing left to do.
+        for entry in catalogue.obsolete_entries():
+            catalogue.remove(entry)
         for entry in catalogue:
             # Prose, not format strings: "50 % of" is no "% o".
             entry.flags = [f for f in entry.flags if not f.endswith("format")]
