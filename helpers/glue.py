@@ -3,8 +3,8 @@
 The website is built by Jupyter Book, whose myst-nb reads the values a
 notebook glued and writes them into the text (``{glue:text}`key```). Where
 myst-nb is installed, this is its own ``myst_nb.glue``. Elsewhere (on Colab,
-say) no website is built from the run, so the stand-in below only shows the
-value when asked to, and a chapter runs the same either way.
+say) no website is built from the run, so this module's own ``glue`` only
+shows the value when asked to, and a chapter runs the same either way.
 """
 
 from __future__ import annotations

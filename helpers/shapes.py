@@ -249,8 +249,12 @@ def same_padding(kernel_size: int, dilation: int = 1) -> int:
     input (chapter 2).
 
     From ``W = W + 2P - D*(F - 1)`` follows ``P = D*(F - 1) / 2``: an integer
-    only when ``D*(F - 1)`` is even (odd kernels). For even kernels there is no
-    symmetric answer; ``padding='same'`` then pads one more zero on the right.
+    only when ``D*(F - 1)`` is even (an odd kernel, or an even dilation).
+    Otherwise there is no symmetric answer, and ``padding='same'`` pads one
+    more zero on the right.
+
+    >>> same_padding(3), same_padding(3, dilation=2), same_padding(2, 2)
+    (1, 2, 1)
     """
     (kernel,), (dil,) = (
         _per_dim("kernel_size", kernel_size, 1),

@@ -20,8 +20,9 @@ from tqdm.auto import tqdm
 from .config import epochs as scaled_epochs
 from .config import get_device, say
 
-#: The history of the run ``fit`` is doing or did last, epoch by epoch: what
-#: an interrupted ``fit`` leaves for the reader (its own return value is lost).
+#: The history of the run ``fit`` is doing or did last, epoch by epoch. An
+#: interrupted ``fit`` leaves it here for the reader (its own return value is
+#: lost).
 last_history: dict[str, list[float]] = {}
 
 

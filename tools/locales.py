@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,8 @@ TOC = ROOT / "_toc.yml"
 CONFIG = ROOT / "_config.yml"
 # Pages that only the Chinese edition has: written in Chinese, no catalogue.
 ZH_ONLY = {"Appendix": ["book/glossary_zh"]}
-TOC_CATALOGUE = "_toc"
-TRANSLATORS = "The translators of the Chinese edition"  # the title and the part captions
+TOC_CATALOGUE = "_toc"  # the title and the part captions
+TRANSLATORS = "The translators of the Chinese edition"
 
 # A glue role in a page's prose names a key of that page. Sphinx parses a
 # translated message on its own, outside its page, so the compiled catalogue
@@ -206,7 +207,8 @@ def update() -> None:
     # sphinx-intl writes each message's source locations only if the .pot
     # has them (gettext_location is off in _config.yml); drop the creation
     # date so that an unchanged catalogue stays unchanged in git.
-    title = yaml.safe_load(CONFIG.read_text())["title"]
+    config = yaml.safe_load(CONFIG.read_text())
+    title, repository = config["title"], config["repository"]["url"]
     for path in sorted(CATALOGUES.rglob("*.po")):
         catalogue = polib.pofile(str(path), wrapwidth=0)
         page = path.relative_to(CATALOGUES).with_suffix("").as_posix()
@@ -214,6 +216,7 @@ def update() -> None:
         catalogue.metadata_is_fuzzy = False
         catalogue.metadata.pop("POT-Creation-Date", None)
         catalogue.metadata["Project-Id-Version"] = title
+        catalogue.metadata["Report-Msgid-Bugs-To"] = f"{repository}/issues"
         catalogue.metadata["Last-Translator"] = TRANSLATORS
         catalogue.metadata["Language-Team"] = TRANSLATORS
         if catalogue.metadata.get("PO-Revision-Date", "").startswith("YEAR"):
@@ -257,7 +260,9 @@ class Coverage:
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.translated / self.messages if self.messages else 100
+        if not self.messages:
+            return 100.0
+        return 100.0 * self.translated / self.messages
 
 
 def coverage(pot_dir: Path = POT_DIR) -> list[Coverage]:
@@ -342,8 +347,8 @@ def problems(entry: polib.POEntry) -> list[str]:
     found = []
     want, got = markup(entry.msgid), markup(entry.msgstr)
     if want != got:
-        lost = [m for m in want if m not in got]
-        extra = [m for m in got if m not in want]
+        lost = list((Counter(want) - Counter(got)).elements())
+        extra = list((Counter(got) - Counter(want)).elements())
         found.append(f"markup differs: lost {lost}, added {extra}")
     if NUMBERED_TITLE.match(entry.msgid) and not re.match(
         r"^\d+\\\.\s", entry.msgstr
@@ -389,25 +394,10 @@ def compile_catalogues(dest: Path) -> None:
     for path in sorted(CATALOGUES.rglob("*.po")):
         page = path.relative_to(CATALOGUES).with_suffix("")
         catalogue = polib.pofile(str(path))
+        catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"
         notebook = (ROOT / page).with_suffix(".ipynb")
         if notebook.is_file():
-            words = {
-                e.msgid: e.msgstr
-                for e in catalogue
-                if e.msgstr and not e.fuzzy and not e.obsolete
-            }
-            markdown = {
-                key: words.get(text, text)
-                for key, text in glued_markdown(notebook)
-            }
-            for entry in catalogue:
-                entry.msgstr = GLUE_ROLE.sub(
-                    lambda m: qualified_glue(m, notebook.name), entry.msgstr
-                )
-                entry.msgstr = GLUE_MD_ROLE.sub(
-                    lambda m: markdown.get(m.group(1), m.group(0)),
-                    entry.msgstr,
-                )
+            resolve_glue(catalogue, notebook)
         for entry in catalogue:
             entry.msgstr = rst_to_myst(entry.msgstr)
             labels = dict.fromkeys(FOOTNOTE_REF.findall(entry.msgstr))
@@ -416,6 +406,28 @@ def compile_catalogues(dest: Path) -> None:
         out = dest / LANGUAGE / "LC_MESSAGES" / page.with_suffix(".mo")
         out.parent.mkdir(parents=True, exist_ok=True)
         catalogue.save_as_mofile(str(out))
+
+
+def resolve_glue(catalogue: polib.POFile, notebook: Path) -> None:
+    """Rewrite the glue roles of a notebook's translated messages (see
+    GLUE_ROLE and GLUE_MD_ROLE)."""
+    words = {
+        e.msgid: e.msgstr
+        for e in catalogue
+        if e.msgstr and not e.fuzzy and not e.obsolete
+    }
+    markdown = {
+        key: words.get(text, text) for key, text in glued_markdown(notebook)
+    }
+
+    def pasted(match: re.Match) -> str:
+        return markdown.get(match.group(1), match.group(0))
+
+    for entry in catalogue:
+        entry.msgstr = GLUE_ROLE.sub(
+            lambda m: qualified_glue(m, notebook.name), entry.msgstr
+        )
+        entry.msgstr = GLUE_MD_ROLE.sub(pasted, entry.msgstr)
 
 
 def rst_to_myst(text: str) -> str:
