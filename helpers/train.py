@@ -1,8 +1,10 @@
-"""Training and evaluation: ``train_epoch``, ``evaluate``, ``fit``, ``predict``
-and a confusion matrix.
+"""Training and evaluation: ``train_epoch``, ``evaluate``, ``fit``,
+``predict``, a confusion matrix, and results over seeds (``spread``,
+``format_spread``, ``ranges_overlap``).
 
-``train_epoch`` and ``evaluate`` are written out in chapter 4, in cells whose
-code is exactly the code below (a test compares them). ``fit`` calls the two
+``train_epoch``, ``evaluate`` and the three functions of results over seeds
+are written out in chapter 4, in cells whose code is exactly the code below
+(a test compares them). ``fit`` calls the two
 once per epoch and adds a progress bar, one printed line per epoch, a history
 and checks that stop a run going wrong.
 """
@@ -215,3 +217,41 @@ def per_class_accuracy(cm: torch.Tensor) -> torch.Tensor:
     for a class never seen."""
     cm = cm.double()
     return cm.diagonal() / cm.sum(dim=1)
+
+
+def spread(values):
+    """Mean, lowest and highest of one result over several seeds (chapter 4).
+
+    One training run is one draw: a result is reported over seeds, as its mean
+    and its range.
+
+    >>> spread([0.90, 0.92, 0.91])
+    (0.91, 0.9, 0.92)
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("spread() needs at least one value")
+    return sum(values) / len(values), min(values), max(values)
+
+
+def format_spread(values, spec=".3f"):
+    """'mean (lowest–highest)' of a result over seeds, each number formatted
+    with ``spec`` (chapter 4).
+
+    >>> format_spread([0.90, 0.92, 0.91], ".1%")
+    '91.0% (90.0%–92.0%)'
+    """
+    mean, low, high = spread(values)
+    return f"{mean:{spec}} ({low:{spec}}–{high:{spec}})"
+
+
+def ranges_overlap(a, b):
+    """Whether the ranges over seeds of two results overlap (chapter 4). If
+    they do, these seeds cannot tell the two apart; if not, every run of one
+    beat every run of the other.
+
+    >>> ranges_overlap([0.90, 0.92], [0.91, 0.95]), ranges_overlap([1], [2])
+    (True, False)
+    """
+    (_, low_a, high_a), (_, low_b, high_b) = spread(a), spread(b)
+    return low_a <= high_b and low_b <= high_a

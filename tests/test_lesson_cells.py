@@ -19,7 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TAG = "same-as-helpers"
 MODULES = ["helpers.train", "helpers.data", "helpers.plot", "helpers.shapes"]
 # Where each mechanism is taught; the test fails if the cell disappears.
-TAUGHT = {"04_lenet.ipynb": {"train_epoch", "evaluate"}}
+TAUGHT = {
+    "04_lenet.ipynb": {
+        "train_epoch",
+        "evaluate",
+        "spread",
+        "format_spread",
+        "ranges_overlap",
+    }
+}
 
 
 def tagged_functions():

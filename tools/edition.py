@@ -6,7 +6,9 @@ notebooks (see tools/locales.py).
    to the theme's buttons, and names it in its head (``<link rel=alternate
    hreflang=...>``). A page that only one edition has links to the other
    edition's first page.
-2. In a translated build, the sentences a notebook computed and glued into
+2. In the Chinese build, the search index holds Chinese words, which jieba
+   splits out of the text (a build without jieba stops with an error).
+3. In a translated build, the sentences a notebook computed and glued into
    its prose (``{glue:text}`` or ``{glue:md}`` of words, not numbers) are
    translated through the page's catalogue before the page is parsed, so
    that a translated paragraph does not quote English. The notebook's stored
@@ -18,9 +20,11 @@ from __future__ import annotations
 import ast
 import gettext
 import json
+import logging
 from pathlib import Path
 
 import yaml
+from sphinx.errors import ExtensionError
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -146,8 +150,24 @@ def _source_read(app, docname, source):
         source[0] = json.dumps(notebook, ensure_ascii=False)
 
 
+def _chinese_search(app, config):
+    """The Chinese search index needs jieba to split text into words (Sphinx
+    indexes no Chinese words without it); its progress messages are muted."""
+    if _language(config) == "en":
+        return
+    try:
+        import jieba
+    except ImportError as err:
+        raise ExtensionError(
+            "the Chinese edition's search needs jieba (pip install jieba, "
+            "which requirements-dev.txt lists)"
+        ) from err
+    jieba.setLogLevel(logging.WARNING)
+
+
 def setup(app):
     app.connect("config-inited", _theme_options)
+    app.connect("config-inited", _chinese_search)
     app.add_css_file("edition.css")
     app.connect("html-page-context", _page_context)
     app.connect("source-read", _source_read)
