@@ -87,3 +87,26 @@ def test_a_script_writes_what_the_page_reads(tmp_path, monkeypatch):
     assert common.save(quick, facts, {}, {}, {}) is None
     with pytest.raises(extension.BenchmarkError, match="run benchmarks"):
         extension.load("no_such_benchmark")
+
+
+def test_chapter_4_seed_run_is_the_appendix_seed_run():
+    """The appendix says chapter 4's run from seed 1 ends, epoch for epoch,
+    where the ten-seed benchmark's does: the chapter's stored outputs and
+    the results file must agree (re-measure or re-run both together)."""
+    notebook = json.loads((ROOT / "notebooks" / "04_lenet.ipynb").read_text())
+    printed = "".join(
+        "".join(output.get("text", ""))
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code" and "seed_history = " in
+        "".join(cell["source"])
+        for output in cell.get("outputs", [])
+    )
+    seed = re.search(r"training from seed (\d+)", printed).group(1)
+    chapter = re.findall(r"test loss \S+ acc (\d\.\d{4})", printed)
+    values = extension.load("lenet_seeds_sigmoid")["values"]
+    appendix = [
+        values[f"seed_constant_seed{seed}_epoch{epoch}"]
+        for epoch in range(1, len(chapter) + 1)
+    ]
+    assert seed == "1" and len(chapter) == 5
+    assert chapter == appendix
