@@ -135,23 +135,30 @@ def extract(pot_dir: Path = POT_DIR) -> Path:
     return pot_dir
 
 
-def glued_texts(notebook: Path):
-    """(key, text) of each value a notebook glues that has words in it: a
-    sentence computed by the run (numbers alone need no translation)."""
+def glued_outputs(notebook: Path):
+    """(key, MIME type, value) of each value a notebook glues."""
     for cell in json.loads(notebook.read_text())["cells"]:
         for output in cell.get("outputs", []):
             key = output.get("metadata", {}).get("scrapbook", {}).get("name")
             if key is None:
                 continue
             for mime, value in output.get("data", {}).items():
-                text = glued_text(mime, value)
-                if text is not None:
-                    yield key, text
+                yield key, mime, "".join(value) if isinstance(
+                    value, list
+                ) else value
+
+
+def glued_texts(notebook: Path):
+    """(key, text) of each value a notebook glues that has words in it: a
+    sentence computed by the run (numbers alone need no translation)."""
+    for key, mime, value in glued_outputs(notebook):
+        text = glued_text(mime, value)
+        if text is not None:
+            yield key, text
 
 
 def glued_text(mime: str, value) -> str | None:
     """The words of one glued output, or None if it is not words."""
-    value = "".join(value) if isinstance(value, list) else value
     if mime.endswith("text/markdown"):
         text = value
     elif mime.endswith("text/plain"):
@@ -168,14 +175,9 @@ def glued_text(mime: str, value) -> str | None:
 
 def glued_markdown(notebook: Path):
     """(key, text) of each Markdown value a notebook glues."""
-    for cell in json.loads(notebook.read_text())["cells"]:
-        for output in cell.get("outputs", []):
-            key = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            for mime, value in output.get("data", {}).items():
-                if key is not None and mime.endswith("text/markdown"):
-                    yield key, "".join(value) if isinstance(
-                        value, list
-                    ) else value
+    for key, mime, value in glued_outputs(notebook):
+        if mime.endswith("text/markdown"):
+            yield key, value
 
 
 def toc_messages() -> list[str]:
