@@ -9,10 +9,12 @@ Sphinx's gettext workflow, through Jupyter Book 1:
 
 ``update`` extracts every message of the English book (the markdown cells of
 the notebooks, the ``book/`` pages, the docstrings on the reference page) into
-one ``.pot`` per page, plus ``_toc.pot`` for the book's title and the part
-captions of ``_toc.yml`` (which Sphinx never sees as text), and merges them
-into ``locales/zh_CN/LC_MESSAGES/<page>.po`` with sphinx-intl: a message
-whose English changed becomes fuzzy, one that disappeared becomes obsolete.
+one ``.pot`` per page, plus ``_toc.pot`` for the book's title and author
+and the part captions of ``_toc.yml`` (which Sphinx never sees as text), and
+merges them into ``locales/zh_CN/LC_MESSAGES/<page>.po`` with sphinx-intl: a
+message whose English changed becomes fuzzy (with its old translation), one
+that disappeared is dropped. The sentences a notebook computed and glued into
+its prose are messages of its page too.
 Code cells and their outputs are not messages; both editions show the same.
 
 ``coverage`` compares the catalogues with a fresh extraction and fails unless
@@ -54,7 +56,7 @@ TOC = ROOT / "_toc.yml"
 CONFIG = ROOT / "_config.yml"
 # Pages that only the Chinese edition has: written in Chinese, no catalogue.
 ZH_ONLY = {"Appendix": ["book/glossary_zh"]}
-TOC_CATALOGUE = "_toc"  # the title and the part captions
+TOC_CATALOGUE = "_toc"  # the title, the author and the part captions
 TRANSLATORS = "The translators of the Chinese edition"
 
 # A glue role in a page's prose names a key of that page. Sphinx parses a
@@ -181,10 +183,12 @@ def glued_markdown(notebook: Path):
 
 
 def toc_messages() -> list[str]:
-    """The book's title and the part captions of _toc.yml."""
+    """The book's title and author (set in _config.yml) and the part
+    captions of _toc.yml."""
     config = yaml.safe_load(CONFIG.read_text())
     toc = yaml.safe_load(TOC.read_text())
-    return [config["title"]] + [p["caption"] for p in toc["parts"]]
+    captions = [p["caption"] for p in toc["parts"]]
+    return [config["title"], config["author"], *captions]
 
 
 def update() -> None:
@@ -485,7 +489,9 @@ def build(quiet: bool = True) -> None:
     config = yaml.safe_load(CONFIG.read_text())
     compile_catalogues(ZH_BUILD / "locales")
     toc = chinese_toc(ZH_BUILD / "_toc.yml")
-    title = translations(TOC_CATALOGUE).get(config["title"], config["title"])
+    words = translations(TOC_CATALOGUE)
+    title = words.get(config["title"], config["title"])
+    author = words.get(config["author"], config["author"])
     shutil.rmtree(ZH_SITE, ignore_errors=True)
     result = build_sphinx(
         ROOT,
@@ -499,6 +505,7 @@ def build(quiet: bool = True) -> None:
             "locale_dirs": [str(ZH_BUILD / "locales")],
             "gettext_auto_build": False,
             "html_title": title,
+            "author": author,
             "html_search_language": "zh",
             "nitpicky": True,
             "latex_individualpages": False,
