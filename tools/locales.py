@@ -59,24 +59,29 @@ ZH_ONLY = {"Appendix": ["book/glossary_zh"]}
 TOC_CATALOGUE = "_toc"  # the title, the author and the part captions
 TRANSLATORS = "The translators of the Chinese edition"
 
-# A glue role in a page's prose names a key of that page. Sphinx parses a
-# translated message on its own, outside its page, so the compiled catalogue
-# names the page as well: {glue:}`key` -> {glue:}`04_lenet.ipynb::key`.
-# A footnote reference in a message is parsed only if the same text defines
-# the footnote; Sphinx then links it to the page's own footnote. The compiled
-# message gets a definition for each reference it makes.
-FOOTNOTE_REF = re.compile(r"(?<!^)(?<!\n)\[\^([^\]\s]+)\]")
-RST_ROLE = re.compile(r"(?<![\w}]):(\w+(?::\w+)?):`([^`]+)`")
-RST_LITERAL = re.compile(r"``([^`]+)``")
+# How the compiled catalogues differ from the committed ones (see
+# compile_catalogues): Sphinx parses a translated message on its own, with the
+# parser of its page, outside the page itself.
+#
+# A glue role in a page's prose names a key of that page; the compiled message
+# names the page as well, {glue:text}`key` becoming
+# {glue:text}`04_lenet.ipynb::key:s` (the role then needs the format).
+GLUE_ROLE = re.compile(r"\{(glue|glue:text)\}`(?![^`]*::)([^`]+)`")
 # {glue:md} reads its value from the page being parsed, which a translated
 # message is not: the compiled message holds the glued Markdown itself (in
 # its translation), as the page would show it.
 GLUE_MD_ROLE = re.compile(r"\{glue:md\}`([^`:]+)(?::\w+)?`")
-GLUE_ROLE = re.compile(r"\{(glue|glue:text)\}`(?![^`]*::)([^`]+)`")
+# A footnote reference in a message is parsed only if the same text defines
+# the footnote; Sphinx then links it to the page's own footnote. The compiled
+# message gets a definition for each reference it makes.
+FOOTNOTE_REF = re.compile(r"(?<!^)(?<!\n)\[\^([^\]\s]+)\]")
+# Docstrings are reStructuredText, the reference page is MyST (rst_to_myst).
+RST_ROLE = re.compile(r"(?<![\w}]):(\w+(?::\w+)?):`([^`]+)`")
+RST_LITERAL = re.compile(r"``([^`]+)``")
 
 
 # A glued value with a word of two letters or more is a sentence to
-# translate ("0.907 to 0.910" too); "69.4%" or "0.874" is not.
+# translate ("0.907 to 0.910" would be too); "69.4%" or "0.874" is not.
 WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
