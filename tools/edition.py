@@ -17,7 +17,7 @@ notebooks (see tools/locales.py).
 
 from __future__ import annotations
 
-import ast
+import functools
 import gettext
 import json
 import logging
@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 from sphinx.errors import ExtensionError
+
+from locales import glued_text
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -42,13 +44,14 @@ def _language(config) -> str:
     return config.language if config.language in EDITIONS else "en"
 
 
-def english_pages() -> set[str]:
+@functools.cache
+def english_pages() -> frozenset[str]:
     """The pages of the English edition: those of _toc.yml."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     pages = {toc["root"]}
     for part in toc.get("parts", []):
         pages |= {c["file"] for c in part.get("chapters", [])}
-    return pages | SPECIAL_PAGES
+    return frozenset(pages | SPECIAL_PAGES)
 
 
 def language_link(pagename: str, language: str, root_doc: str) -> dict:
@@ -109,7 +112,8 @@ def _catalogue(app, docname: str):
 
 def translate_glued(notebook: dict, translate) -> int:
     """Translate, in place, the glued outputs of a notebook (as parsed JSON)
-    that hold words; ``translate(text)`` returns the translation or the text
+    that hold words (``locales.glued_text``, which also put them in the
+    catalogue); ``translate(text)`` returns the translation or the text
     itself. Returns how many were translated."""
     count = 0
     for cell in notebook.get("cells", []):
@@ -119,21 +123,13 @@ def translate_glued(notebook: dict, translate) -> int:
             data = output.get("data", {})
             for mime, value in data.items():
                 value = "".join(value) if isinstance(value, list) else value
-                if mime.endswith("text/markdown"):
-                    new = translate(value)
-                elif mime.endswith("text/plain"):
-                    try:
-                        text = ast.literal_eval(value)
-                    except (ValueError, SyntaxError):
-                        continue
-                    if not isinstance(text, str):
-                        continue
-                    new = repr(translate(text))
-                else:
+                text = glued_text(mime, value)
+                translated = text if text is None else translate(text)
+                if translated == text:
                     continue
-                if new != value:
-                    data[mime] = new
-                    count += 1
+                markdown = mime.endswith("text/markdown")
+                data[mime] = translated if markdown else repr(translated)
+                count += 1
     return count
 
 

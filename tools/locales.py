@@ -422,11 +422,7 @@ def compile_catalogues(dest: Path) -> None:
 def resolve_glue(catalogue: polib.POFile, notebook: Path) -> None:
     """Rewrite the glue roles of a notebook's translated messages (see
     GLUE_ROLE and GLUE_MD_ROLE)."""
-    words = {
-        e.msgid: e.msgstr
-        for e in catalogue
-        if e.msgstr and not e.fuzzy and not e.obsolete
-    }
+    words = translated(catalogue)
     markdown = {
         key: words.get(text, text) for key, text in glued_markdown(notebook)
     }
@@ -464,15 +460,20 @@ def qualified_glue(match: re.Match, notebook: str) -> str:
     return f"{{{role}}}`{notebook}::{key}`"
 
 
-def translations(name: str) -> dict[str, str]:
-    path = CATALOGUES / f"{name}.po"
-    if not path.is_file():
-        return {}
+def translated(catalogue) -> dict[str, str]:
+    """English -> translation of a catalogue's entries that are shown: not
+    empty, fuzzy or obsolete."""
     return {
         e.msgid: e.msgstr
-        for e in polib.pofile(str(path))
+        for e in catalogue
         if e.msgstr and not e.fuzzy and not e.obsolete
     }
+
+
+def translations(name: str) -> dict[str, str]:
+    """``translated`` of the committed catalogue ``name`` (none: {})."""
+    path = CATALOGUES / f"{name}.po"
+    return translated(polib.pofile(str(path))) if path.is_file() else {}
 
 
 def chinese_toc(dest: Path) -> Path:
