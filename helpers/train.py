@@ -1,16 +1,18 @@
 """Training and evaluation: ``train_epoch``, ``evaluate``, ``fit``,
 ``predict``, a confusion matrix, and results over seeds (``spread``,
-``format_spread``, ``ranges_overlap``).
+``format_spread``, ``ranges_overlap``, ``verdict``).
 
 ``train_epoch``, ``evaluate`` and the three functions of results over seeds
 are written out in chapter 4, in cells whose code is exactly the code below
 (a test compares them). ``fit`` calls the two
-once per epoch and adds a progress bar, one printed line per epoch, a history
-and checks that stop a run going wrong.
+once per epoch, as chapter 4's loop does, keeps the weights of the epoch with
+the best validation accuracy, and adds a progress bar, one printed line per
+epoch, a history and checks that stop a run going wrong.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from typing import Callable
@@ -98,10 +100,16 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5,
         optimizer: torch.optim.Optimizer | None = None,
         loss_fn: Callable | None = None, scheduler=None,
         device: torch.device | str | None = None, progress: bool = True,
-        log: Callable[[str], None] | None = print) -> dict[str, list[float]]:
+        log: Callable[[str], None] | None = print,
+        keep_best: bool = True) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` epochs: :func:`train_epoch`, then
-    :func:`evaluate` on ``val_loader``, then one ``scheduler.step()``, each
-    epoch (chapter 4).
+    :func:`evaluate` on ``val_loader`` (the validation set), then one
+    ``scheduler.step()``, each epoch (chapter 4).
+
+    With ``keep_best`` (the default) and a ``val_loader``, the model ends
+    with the weights of the epoch of highest validation accuracy (the first
+    such epoch), as chapter 4's loop does; a line says so when that is not
+    the last epoch.
 
     ``optimizer`` defaults to Adam (lr 1e-3) over the parameters that require
     gradients, ``loss_fn`` to cross-entropy, ``device`` to
@@ -127,7 +135,7 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5,
     history: dict[str, list[float]] = {k: [] for k in keys}
     global last_history
     last_history = history
-    epoch = 0
+    epoch, best_acc, best_state = 0, -math.inf, None
     try:
         for epoch in range(1, n_epochs + 1):
             start = time.perf_counter()
@@ -144,6 +152,9 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5,
             for key, value in zip(keys, (epoch, train_loss, train_acc,
                                          val_loss, val_acc, seconds)):
                 history[key].append(value)
+            if keep_best and val_loader is not None and val_acc > best_acc:
+                best_acc, best_epoch = val_acc, epoch
+                best_state = copy.deepcopy(model.state_dict())
             if scheduler is not None:  # only after an epoch that ran
                 scheduler.step()
             if log is not None:
@@ -158,6 +169,11 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5,
             "epoch(s) are in helpers.train.last_history; the model keeps "
             "the weights it had when interrupted.")
         raise
+    if best_state is not None and best_epoch != n_epochs:
+        model.load_state_dict(best_state)
+        if log is not None:
+            log(f"kept the weights of epoch {best_epoch}, the best on "
+                f"validation (val acc {best_acc:.4f})")
     return history
 
 
@@ -255,3 +271,27 @@ def ranges_overlap(a, b):
     """
     (_, low_a, high_a), (_, low_b, high_b) = spread(a), spread(b)
     return low_a <= high_b and low_b <= high_a
+
+
+def verdict(a, b, paired=False):
+    """The book's rule for results of two models over seeds (chapter 4):
+    'higher' if every run of ``a`` beat every run of ``b``, 'lower' if every
+    run of ``b`` beat every run of ``a``, otherwise 'cannot tell'. With
+    ``paired=True`` (``a[i]`` and ``b[i]`` from the same seed's data), every
+    seed's difference ``a[i] - b[i]`` must have the same sign instead.
+
+    >>> verdict([0.91, 0.92], [0.89, 0.90]), verdict([0.9, 0.92], [0.91])
+    ('higher', 'cannot tell')
+    >>> verdict([0.90, 0.95], [0.89, 0.93], paired=True)
+    'higher'
+    """
+    if paired:
+        if len(a) != len(b):
+            raise ValueError("paired results need one value per seed each")
+        differences = [x - y for x, y in zip(a, b)]
+        if all(d > 0 for d in differences):
+            return "higher"
+        return "lower" if all(d < 0 for d in differences) else "cannot tell"
+    if not ranges_overlap(a, b):
+        return "higher" if min(a) > max(b) else "lower"
+    return "cannot tell"

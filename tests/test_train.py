@@ -110,10 +110,37 @@ def test_fit_learns_and_prints_one_line_per_epoch(monkeypatch):
         log=lines.append,
         device="cpu",
         optimizer=torch.optim.Adam(model.parameters(), lr=1e-2),
+        keep_best=False,
     )
     assert len(lines) == 5 and lines[0].startswith("epoch 1/5")
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert history["val_acc"][-1] > 0.9
+
+
+def test_fit_validates_on_the_validation_loader_and_keeps_its_best_epoch(
+        monkeypatch):
+    """The validation set's labels are the training labels flipped: the
+    better the model learns the training set, the worse it scores there. So
+    fit must report low validation accuracies (it evaluated the validation
+    loader, not the training one) and end with the weights of the epoch of
+    highest validation accuracy, which is not the last."""
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    torch.manual_seed(0)
+    x = torch.randn(256, 2)
+    y = (x[:, 0] + x[:, 1] > 0).long()
+    train = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
+    val = DataLoader(TensorDataset(x, 1 - y), batch_size=64)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    lines = []
+    history = fit(model, train, val, epochs=4, progress=False,
+                  log=lines.append, device="cpu",
+                  optimizer=torch.optim.SGD(model.parameters(), lr=0.05))
+    assert history["train_acc"][-1] > 0.8 > 0.2 > history["val_acc"][-1]
+    best = max(range(4), key=lambda i: history["val_acc"][i])
+    assert best < 3
+    _, acc_now = evaluate(model, val, nn.CrossEntropyLoss(), "cpu")
+    assert acc_now == history["val_acc"][best]
+    assert lines[-1].startswith(f"kept the weights of epoch {best + 1}")
 
 
 def test_fit_caps_epochs_in_quick_mode(data, monkeypatch):
