@@ -235,7 +235,7 @@ def plot_history(
             # skip an all-NaN validation series
             if any(v == v for v in h.get(f"val_{key}", [])):
                 ax.plot(h["epoch"], h[f"val_{key}"], "-o", color=f"C{i}",
-                        markersize=3, label=f"{prefix}test")
+                        markersize=3, label=f"{prefix}validation")
     for ax, name in ((ax_loss, "loss"), (ax_acc, "accuracy")):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
