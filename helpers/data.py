@@ -320,8 +320,9 @@ def cats_vs_dogs_datasets(transform=None, train_transform=None,
 
     ``per_class`` / ``test_per_class`` images of each class are kept
     (``None``: all; quick mode keeps fewer). Returns
-    ``Datasets(train, test, classes, source)``; the test set serves as the
-    validation set.
+    ``Datasets(train, test, classes, source)``: ``train`` comes from the
+    ``trainval`` split, and chapter 6 cuts its validation set out of it;
+    ``test`` comes from the ``test`` split and is the test set.
     """
     root = _root(root)
     source, where = _pet_source(root)

@@ -2,7 +2,7 @@
 ``predict``, a confusion matrix, and results over seeds (``spread``,
 ``format_spread``, ``ranges_overlap``, ``verdict``).
 
-``train_epoch``, ``evaluate`` and the three functions of results over seeds
+``train_epoch``, ``evaluate`` and the four functions of results over seeds
 are written out in chapter 4, in cells whose code is exactly the code below
 (a test compares them). ``fit`` calls the two
 once per epoch, as chapter 4's loop does, keeps the weights of the epoch with
