@@ -202,7 +202,7 @@ def plot_history(
     history: Mapping[str, list] | Mapping[str, Mapping[str, list]],
     title: str | None = None,
 ):
-    """Loss and accuracy per epoch, training dashed and test (validation)
+    """Loss and accuracy per epoch, training dashed and validation
     solid, one colour per run, with one legend below both panels (chapter 4).
 
     ``history`` is what ``helpers.train.fit`` returns, or a dict of them keyed

@@ -201,13 +201,13 @@ def test_plot_history_single_run_and_comparison():
     assert len(fig.axes[1].lines) == 4
     assert [t.get_text() for t in fig.legends[0].texts] == [
         "a: train",
-        "a: test",
+        "a: validation",
         "b: train",
-        "b: test",
+        "b: validation",
     ]
 
 
-def test_plot_history_legend_shows_train_dashed_and_test_solid():
+def test_plot_history_legend_shows_train_dashed_and_validation_solid():
     for history in (HISTORY, {"a": HISTORY, "b": HISTORY}):
         legend = plot_history(history).legends[0]
         styles = {
@@ -218,7 +218,8 @@ def test_plot_history_legend_shows_train_dashed_and_test_solid():
             s == ("--" if label.endswith("train") else "-")
             for label, s in styles.items()
         )
-        assert {label.split()[-1] for label in styles} == {"train", "test"}
+        last_words = {label.split()[-1] for label in styles}
+        assert last_words == {"train", "validation"}
 
 
 @pytest.mark.parametrize(
