@@ -353,7 +353,7 @@ def show_feature_maps(maps: torch.Tensor, nrow: int = 8,
     return fig
 
 
-# ------------------------------------------------ chapter 2: where windows land
+# ----------------------------------------------- chapter 2: where windows land
 
 PAD_COLOR, READ_COLOR, NEVER_READ_COLOR, WINDOW_COLOR = (
     "#d9d9d9", "#c6dbef", "#f4a3a3", "#6baed6")

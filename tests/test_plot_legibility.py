@@ -80,8 +80,8 @@ FIGURES = {
         title="after the second block: 16 maps of 8x8",
     ),
     "draw_windows 1D": lambda: plot.draw_windows(10, 3, stride=2),
-    "draw_windows 1D long": lambda: plot.draw_windows(16, 7, padding=4, dilation=1),
-    "draw_windows 2D": lambda: plot.draw_windows((7, 7), 3, stride=2, padding=1),
+    "draw_windows 1D long": lambda: plot.draw_windows(16, 7, padding=4),
+    "draw_windows 2D": lambda: plot.draw_windows((7, 7), 3, 2, 1),
     "draw_windows 2D large": lambda: plot.draw_windows((16, 16), 3, padding=4),
     "draw_windows refused": lambda: plot.draw_windows(4, 5),
 }

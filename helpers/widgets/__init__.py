@@ -97,10 +97,9 @@ class Explorer(anywidget.AnyWidget):
 
 
 # the explorers, imported last: their modules use the names above
-from .kernels import KERNELS, KernelExplorer, kernel_explorer  # noqa: E402
-from .output_size import OutputSizeExplorer, output_size_explorer  # noqa: E402
-from .pooling import PoolingExplorer, pooling_explorer  # noqa: E402
-
-__all__ = ["KERNELS", "Explorer", "KernelExplorer", "OutputSizeExplorer",
-           "PoolingExplorer", "kernel_explorer", "output_size_explorer",
-           "pooling_explorer"]
+from .kernels import KERNELS, KernelExplorer, kernel_explorer  # noqa: E402, F401
+from .output_size import (  # noqa: E402, F401
+    OutputSizeExplorer,
+    output_size_explorer,
+)
+from .pooling import PoolingExplorer, pooling_explorer  # noqa: E402, F401

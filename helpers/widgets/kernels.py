@@ -12,9 +12,9 @@ import traitlets
 
 from . import Explorer, front_end
 
-#: The explorer's presets (chapter 1), written the way they are applied: row
-#: by row, not flipped.
-KERNELS: dict[str, list[list[float]]] = {
+# The explorer's presets (chapter 1), written the way they are applied: row by
+# row, not flipped.
+KERNELS = {
     "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
     "box blur": [[1 / 9] * 3, [1 / 9] * 3, [1 / 9] * 3],
     "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],

@@ -46,7 +46,6 @@ from test_site import (
 from torch import nn
 
 
-
 def display_range(kernel: torch.Tensor, result: torch.Tensor):
     """The grey levels the kernel explorer should paint ``result`` in: for a
     kernel that sums to 0 (an edge detector), centred on 0 and reaching white
