@@ -11,9 +11,6 @@ from matplotlib.text import Text
 from PIL import Image
 
 from helpers import plot
-from helpers.widgets.kernels import kernel_figure
-from helpers.widgets.output_size import draw_windows
-from helpers.widgets.pooling import pooling_figure
 
 CONTENT_PX = (
     730  # the website's content width (Jupyter Book's theme, a desktop window)
@@ -82,16 +79,11 @@ FIGURES = {
         nrow=8,
         title="after the second block: 16 maps of 8x8",
     ),
-    "kernel_figure": lambda: kernel_figure(torch.rand(64, 64), "Sobel x"),
-    "pooling_figure": lambda: pooling_figure(torch.rand(30, 30), 3, 2),
-    "pooling_figure refused": lambda: pooling_figure(
-        torch.rand(30, 30), 3, 2, padding=2
-    ),
-    "draw_windows 1D": lambda: draw_windows(10, 3, stride=2),
-    "draw_windows 1D long": lambda: draw_windows(16, 7, padding=4, dilation=1),
-    "draw_windows 2D": lambda: draw_windows((7, 7), 3, stride=2, padding=1),
-    "draw_windows 2D large": lambda: draw_windows((16, 16), 3, padding=4),
-    "draw_windows refused": lambda: draw_windows(4, 5),
+    "draw_windows 1D": lambda: plot.draw_windows(10, 3, stride=2),
+    "draw_windows 1D long": lambda: plot.draw_windows(16, 7, padding=4),
+    "draw_windows 2D": lambda: plot.draw_windows((7, 7), 3, 2, 1),
+    "draw_windows 2D large": lambda: plot.draw_windows((16, 16), 3, padding=4),
+    "draw_windows refused": lambda: plot.draw_windows(4, 5),
 }
 
 

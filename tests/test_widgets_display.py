@@ -1,156 +1,112 @@
-"""Every explorer displays one live widget whose output also carries, as HTML,
-a static PNG of the state it starts from (what a page without JavaScript
-shows), leaving no figure open; a start its controls cannot show is
-refused."""
+"""The explorers' Python side (helpers.widgets): the state each starts from,
+what a page without JavaScript shows, and the starts their controls cannot
+show. What the live explorers compute is compared with PyTorch in the browser
+(tests/browser/test_explorers.py)."""
 
 import base64
-import re
+import html
 
-import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from helpers.widgets import (
-    FALLBACK_CLASS,
+    KERNELS,
     Explorer,
-    figure_png,
+    KernelExplorer,
+    OutputSizeExplorer,
+    PoolingExplorer,
     kernel_explorer,
     output_size_explorer,
     pooling_explorer,
 )
-from helpers.widgets.kernels import explorer_image, kernel_figure
-from helpers.widgets.output_size import draw_windows
-from helpers.widgets.pooling import pooling_figure
+from helpers.widgets.kernels import explorer_image
 
-PNG_MAGIC = b"\x89PNG"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 FMAP = torch.arange(11 * 13.0).reshape(11, 13).sin()
 PHOTO = (FMAP + 1) / 2  # a grayscale image in [0, 1]
+COMMON = open("helpers/widgets/common.js", encoding="utf-8").read()
 
 
-def shown(monkeypatch, show) -> list:
-    """What ``show()`` displayed."""
-    displayed = []
-    monkeypatch.setattr(
-        "helpers.widgets.display", lambda obj: displayed.append(obj)
-    )
-    show()
-    return displayed
-
-
-def fallback_png(bundle: dict) -> bytes:
-    """The static PNG in an explorer's HTML fallback."""
-    png = re.search(r'src="data:image/png;base64,([^"]+)"',
-                    bundle["text/html"])
-    return base64.b64decode(png.group(1))
-
-
-@pytest.mark.parametrize(
-    "show,title",
-    [
-        (lambda: kernel_explorer(PHOTO), "3x3 kernels on a photograph"),
-        (lambda: pooling_explorer(torch.rand(11, 13)), "Pooling explorer"),
-        (output_size_explorer, "Output-size explorer"),
-    ],
-    ids=["kernels", "pooling", "output_size"],
-)
-def test_explorer_displays_a_widget_with_a_static_fallback(monkeypatch,
-                                                           show, title):
-    open_before = len(plt.get_fignums())
-    (explorer,) = shown(monkeypatch, show)
+@pytest.mark.parametrize("make, name", [
+    (lambda: kernel_explorer(PHOTO), "kernels"),
+    (lambda: pooling_explorer(torch.rand(11, 13)), "pooling"),
+    (output_size_explorer, "output_size"),
+])
+def test_explorer_is_a_widget_with_a_text_fallback(make, name):
+    explorer = make()
     assert isinstance(explorer, Explorer)
     data, _ = explorer._repr_mimebundle_()
     assert data[WIDGET_VIEW]["model_id"] == explorer.model_id
-    assert data["text/plain"] == f"[{title}: interactive explorer]"
-    html = data["text/html"]
-    assert html.startswith(
-        f'<div class="{FALLBACK_CLASS}" data-explorer-key="{explorer.key}">'
-    )
-    assert fallback_png(data).startswith(PNG_MAGIC)
-    # the fallback says in words what its figure shows
-    assert explorer.describe() in html.replace("&#x27;", "'")
+    assert data["text/plain"] == f"[{explorer.title}: interactive explorer]"
+    page = data["text/html"]
+    assert page.startswith(
+        f'<div class="cnn-explorer" data-explorer-key="{explorer.key}">')
+    assert html.escape(explorer.about) in page and explorer.about
+    # the fallback is right in a notebook whose cell has not run, too
+    assert "runs (in Jupyter or on Colab)" in page
+    assert "<img" not in page
     # the front end is the shared part followed by the explorer's own
-    assert "function slider(" in explorer._esm
-    assert explorer._esm.rstrip().endswith("export default { render };")
-    # every figure was closed, none is shown twice
-    assert len(plt.get_fignums()) == open_before
+    own = open(f"helpers/widgets/{name}.js", encoding="utf-8").read()
+    assert explorer._esm == COMMON + "\n" + own
 
 
-@pytest.mark.parametrize(
-    "show, expected",
-    [
-        (
-            lambda: kernel_explorer(PHOTO, "Laplacian"),
-            lambda: kernel_figure(explorer_image(PHOTO), "Laplacian"),
-        ),
-        (
-            lambda: kernel_explorer(PHOTO, [[0, 0, 0], [0, 2, 0], [0, 0, 0]]),
-            lambda: kernel_figure(
-                explorer_image(PHOTO),
-                [[0, 0, 0], [0, 2, 0], [0, 0, 0]],
-                "custom kernel",
-            ),
-        ),
-        (
-            lambda: pooling_explorer(
-                FMAP,
-                kernel_size=3,
-                stride=1,
-                padding=1,
-                mode="avg",
-                ceil_mode=True,
-            ),
-            lambda: pooling_figure(FMAP, 3, 1, 1, "avg", True),
-        ),
-        (
-            lambda: output_size_explorer(
-                size=10,
-                kernel_size=4,
-                stride=2,
-                padding="same",
-                dilation=2,
-                dims="2D",
-            ),
-            lambda: draw_windows((10, 10), (4, 4), (2, 2), "same", (2, 2)),
-        ),
-        (
-            lambda: output_size_explorer(
-                size=5, kernel_size=2, stride=1, padding=2
-            ),
-            lambda: draw_windows(5, 2, 1, 2, 1),
-        ),
-    ],
-    ids=[
-        "kernel preset",
-        "kernel numbers",
-        "pooling",
-        "output size 2D",
-        "output size 1D",
-    ],
-)
-def test_static_figure_shows_the_settings_the_explorer_was_given(monkeypatch,
-                                                                 show,
-                                                                 expected):
-    (explorer,) = shown(monkeypatch, show)
-    assert fallback_png(explorer._repr_mimebundle_()[0]) == base64.b64decode(
-        figure_png(expected())
-    )
-
-
-def test_the_fallback_follows_the_controls_and_keys_are_stable(monkeypatch):
-    (a,) = shown(monkeypatch, lambda: pooling_explorer(FMAP))
-    (b,) = shown(monkeypatch, lambda: pooling_explorer(FMAP))
-    (c,) = shown(monkeypatch, lambda: pooling_explorer(FMAP, kernel_size=3))
-    # the same start gives the same key on every run; another start another
+def test_keys_are_stable_and_follow_the_start():
+    a, b = pooling_explorer(FMAP), pooling_explorer(FMAP)
+    c = pooling_explorer(FMAP, kernel_size=3)
     assert a.key == b.key != c.key and a.model_id != b.model_id
-    before = fallback_png(a._repr_mimebundle_()[0])
-    a.kernel_size = 3  # what a control in Jupyter does
-    assert fallback_png(a._repr_mimebundle_()[0]) == fallback_png(
-        c._repr_mimebundle_()[0]
-    ) != before
+    assert a.key.startswith("poolingexplorer-")
+    assert kernel_explorer(PHOTO).key != kernel_explorer(PHOTO, "identity").key
 
 
-@pytest.mark.parametrize("show, error, message", [
+def test_kernel_explorer_holds_its_start_kernel_and_the_presets():
+    explorer = KernelExplorer(PHOTO, "Sobel x")
+    assert explorer.preset == "Sobel x"
+    assert explorer.kernel == [-1, 0, 1, -2, 0, 2, -1, 0, 1]
+    assert explorer.presets == {
+        name: torch.tensor(k).float().flatten().tolist()
+        for name, k in KERNELS.items()}
+    custom = KernelExplorer(PHOTO, [[0, 0, 0], [0, 2, 0], [0, 0, 0]])
+    assert custom.preset == "custom" and custom.kernel[4] == 2
+
+
+def test_kernel_explorer_keeps_8_bit_pixels_of_a_photo_shrunk_to_160():
+    torch.manual_seed(0)
+    photo = torch.rand(300, 320)
+    explorer = KernelExplorer(photo)
+    # shrunk by 2 (the mean of each 2x2 block), then 8 bits
+    assert (explorer.height, explorer.width) == (150, 160)
+    pixels = torch.frombuffer(bytearray(base64.b64decode(explorer.pixels)),
+                              dtype=torch.uint8).reshape(150, 160)
+    expected = nn.functional.avg_pool2d(photo[None, None], 2)[0, 0]
+    assert torch.allclose(pixels / 255, expected, atol=0.5 / 255 + 1e-6)
+    assert torch.equal(pixels / 255, explorer_image(photo))
+    assert explorer_image(torch.rand(7, 9)).shape == (7, 9)
+    assert explorer_image(torch.full((4, 4), 2.0)).max() == 1  # clipped
+
+
+def test_pooling_explorer_holds_the_exact_float32_map():
+    explorer = PoolingExplorer(FMAP[None], kernel_size=3, stride=2)
+    values = np.frombuffer(base64.b64decode(explorer.values), dtype="<f4")
+    assert torch.equal(torch.from_numpy(values.copy()).reshape(11, 13), FMAP)
+    assert (explorer.height, explorer.width, explorer.largest) == (11, 13, 8)
+    assert (explorer.kernel_size, explorer.stride, explorer.padding,
+            explorer.mode, explorer.ceil_mode) == (3, 2, 0, "max", False)
+    assert PoolingExplorer(torch.rand(3, 5)).largest == 5
+    assert PoolingExplorer(torch.rand(1, 6)).width == 6
+
+
+def test_output_size_explorer_holds_its_settings():
+    explorer = OutputSizeExplorer(7, 3, 2, 1, dims="2D")
+    assert (explorer.dims, explorer.size, explorer.kernel_size,
+            explorer.stride, explorer.padding_mode, explorer.padding,
+            explorer.dilation) == ("2D", 7, 3, 2, "number", 1, 1)
+    word = OutputSizeExplorer(padding="full")
+    assert (word.padding_mode, word.padding) == ("full", 0)
+
+
+@pytest.mark.parametrize("make, error, message", [
     (lambda: pooling_explorer(FMAP, kernel_size=9), ValueError,
      "kernel_size=9 is outside .* 1 to 8"),
     (lambda: pooling_explorer(FMAP, stride=0), ValueError,
@@ -163,6 +119,7 @@ def test_the_fallback_follows_the_controls_and_keys_are_stable(monkeypatch):
      "mode must be one of 'max', 'avg'"),
     (lambda: pooling_explorer(FMAP, ceil_mode=1), ValueError,
      "ceil_mode must be one of False, True"),
+    (lambda: pooling_explorer(torch.rand(2, 4, 4)), ValueError, r"\[H, W\]"),
     (lambda: output_size_explorer(size=17), ValueError,
      "size=17 is outside .* 1 to 16"),
     (lambda: output_size_explorer(kernel_size=8), ValueError,
@@ -179,12 +136,11 @@ def test_the_fallback_follows_the_controls_and_keys_are_stable(monkeypatch):
      "dims must be one of '1D', '2D'"),
     (lambda: kernel_explorer(PHOTO, "emboss"), ValueError,
      "unknown kernel 'emboss'"),
+    (lambda: kernel_explorer(PHOTO, [[1, 2], [3, 4]]), ValueError,
+     "3x3 kernel"),
     (lambda: kernel_explorer(torch.zeros(3, 8, 8)), ValueError,
      "grayscale"),
 ])
-def test_a_start_the_controls_cannot_show_is_refused(monkeypatch, show, error,
-                                                     message):
-    open_before = len(plt.get_fignums())
+def test_a_start_the_controls_cannot_show_is_refused(make, error, message):
     with pytest.raises(error, match=message):
-        assert not shown(monkeypatch, show)
-    assert len(plt.get_fignums()) == open_before
+        make()

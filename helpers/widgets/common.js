@@ -61,7 +61,11 @@ function tracked(model) {
 // records what is shown (JSON), for tests and other machines.
 function frame(root, title) {
   const box = el("div", { class: "cnn-x", role: "group",
-                          "aria-label": title });
+                          "aria-label": title,
+                          "data-lm-suppress-shortcuts": "" });
+  // Keys belong to the explorer's controls: JupyterLab and the classic
+  // Notebook would otherwise take the arrow keys as their own shortcuts.
+  box.addEventListener("keydown", event => event.stopPropagation());
   const controls = el("div", { class: "cnn-x-controls" });
   const record = el("pre", { class: "cnn-x-record", hidden: "" });
   box.append(el("style", {}, STYLE), controls);

@@ -7,7 +7,7 @@ internet. Checked:
 
 - every page loads with no failed request, no request to another host, no
   console error and no widget view (a page has no widget manager to show
-  one), and every explorer on it is live (its static figure replaced by the
+  one), and every explorer on it is live (its fallback text replaced by the
   running explorer; tests/browser/test_explorers.py checks what they show);
 - formulas are typeset by MathJax, and no raw TeX (``$...$``) is left on any
   page;
@@ -89,7 +89,7 @@ COLLECT_JS = r"""() => {
     // A widget view's placeholder: the site has no widget manager, so it
     // would show nothing.
     widgets: document.querySelectorAll(`script[type="${widgetView}"]`).length,
-    // Explorers still showing their static figure: their loader failed.
+    // Explorers still showing their fallback text: their loader failed.
     deadExplorers: [...document.querySelectorAll(".cnn-explorer")]
       .filter(e => !e.hidden).length,
     scrolling: sideways(),
@@ -333,7 +333,7 @@ def visit(context, base: str, path: str) -> PageReport:
     if data["deadExplorers"]:
         report.problems.append(
             f"{data['deadExplorers']} explorer(s) still showing their "
-            "static figure: the explorers' loader did not start them"
+            "fallback text: the explorers' loader did not start them"
         )
     report.math, report.math_typeset, report.math_errors = (
         data["math"],
