@@ -295,3 +295,18 @@ def verdict(a, b, paired=False):
     if not ranges_overlap(a, b):
         return "higher" if min(a) > max(b) else "lower"
     return "cannot tell"
+
+
+def false_alarm(n_seeds, paired=False):
+    """How often the book's rule (chapter 4) calls two equally good models
+    different, with ``n_seeds`` runs of each: 2 of the C(2n, n) ways to deal
+    2n runs into two groups of n separate them completely; with
+    ``paired=True``, 2 of the 2**n sign patterns of n differences are all
+    alike.
+
+    >>> false_alarm(3), false_alarm(3, paired=True)
+    (0.1, 0.25)
+    """
+    if paired:
+        return 2 / 2**n_seeds
+    return 2 / math.comb(2 * n_seeds, n_seeds)

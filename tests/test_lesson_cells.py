@@ -26,6 +26,7 @@ TAUGHT = {
         "spread",
         "format_spread",
         "ranges_overlap",
+        "false_alarm",
     }
 }
 
