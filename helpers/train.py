@@ -1,8 +1,8 @@
 """Training and evaluation: ``train_epoch``, ``evaluate``, ``fit``,
 ``predict``, a confusion matrix, and results over seeds (``spread``,
-``format_spread``, ``ranges_overlap``, ``verdict``).
+``format_spread``, ``ranges_overlap``, ``verdict``, ``false_alarm``).
 
-``train_epoch``, ``evaluate`` and the four functions of results over seeds
+``train_epoch``, ``evaluate`` and the five functions of results over seeds
 are written out in chapter 4, in cells whose code is exactly the code below
 (a test compares them). ``fit`` calls the two
 once per epoch, as chapter 4's loop does, keeps the weights of the epoch with

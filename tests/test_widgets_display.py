@@ -5,12 +5,14 @@ show. What the live explorers compute is compared with PyTorch in the browser
 
 import base64
 import html
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
+import helpers.widgets
 from helpers.widgets import (
     KERNELS,
     Explorer,
@@ -26,7 +28,8 @@ from helpers.widgets.kernels import explorer_image
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 FMAP = torch.arange(11 * 13.0).reshape(11, 13).sin()
 PHOTO = (FMAP + 1) / 2  # a grayscale image in [0, 1]
-COMMON = open("helpers/widgets/common.js", encoding="utf-8").read()
+FRONT_ENDS = Path(helpers.widgets.__file__).parent
+COMMON = (FRONT_ENDS / "common.js").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("make, name", [
@@ -48,7 +51,7 @@ def test_explorer_is_a_widget_with_a_text_fallback(make, name):
     assert "runs (in Jupyter or on Colab)" in page
     assert "<img" not in page
     # the front end is the shared part followed by the explorer's own
-    own = open(f"helpers/widgets/{name}.js", encoding="utf-8").read()
+    own = (FRONT_ENDS / f"{name}.js").read_text(encoding="utf-8")
     assert explorer._esm == COMMON + "\n" + own
 
 

@@ -69,9 +69,8 @@ class KernelExplorer(Explorer):
         if isinstance(kernel, str) and kernel not in KERNELS:
             raise ValueError(f"unknown kernel {kernel!r}; the presets are "
                              f"{', '.join(KERNELS)}")
-        numbers = torch.tensor(KERNELS.get(kernel, kernel)
-                               if isinstance(kernel, str) else kernel,
-                               dtype=torch.float32)
+        numbers = torch.tensor(KERNELS[kernel] if isinstance(kernel, str)
+                               else kernel, dtype=torch.float32)
         if numbers.shape != (3, 3):
             raise ValueError("expected a 3x3 kernel, got shape "
                              f"{list(numbers.shape)}")
