@@ -1,14 +1,108 @@
 """Shared code for the book *Convolutional Neural Networks with PyTorch*.
 
-Each function's docstring names the chapter that introduces it. The modules:
-``config`` (quick and offline mode, data folder, device, seeds, messages),
-``data``, ``train``, ``plot``, ``diagram`` (architecture figures),
-``shapes``, ``kernels`` (the kernels of chapter 1), ``glue`` (numbers for
-the prose), ``widgets`` (the explorers of chapters 1-3) and ``pretrained``
-(ImageNet weights, chapter 6).
+Each function's docstring names the chapter that introduces it. This module
+holds the run-wide settings: quick mode, offline mode, the data folder, the
+device, seeds and the helpers' printed messages. The others: ``data``
+(datasets and pretrained weights), ``train``, ``plot``, ``diagram``
+(architecture figures), ``shapes``, ``glue`` (numbers for the prose) and
+``widgets`` (the explorers of chapters 1-3).
 """
 
-from .config import data_dir, epochs, get_device, is_quick, set_seed
+from __future__ import annotations
 
-__all__ = ["data_dir", "epochs", "get_device", "is_quick", "set_seed"]
-__version__ = "0.1.0"
+import os
+import random
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import torch
+
+QUICK_ENV, OFFLINE_ENV, DATA_ENV = (
+    "CNN_BOOK_QUICK",
+    "CNN_BOOK_OFFLINE",
+    "CNN_BOOK_DATA",
+)
+#: Characters of a printed line that the book's pages show without scrolling.
+PAGE_WIDTH = 79
+
+
+def env_flag(name: str) -> bool:
+    """The yes/no setting in the environment variable ``name``: 1, true, yes
+    or on; 0, false, no, off or unset (any case). Anything else is a
+    ``ValueError`` that names the variable, rather than a silent 'no'."""
+    value = os.environ.get(name, "")
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={value!r} is neither yes (1) nor no (0)")
+
+
+def is_quick() -> bool:
+    """True when ``CNN_BOOK_QUICK=1`` (chapter 1).
+
+    Quick mode is what the test suite uses: datasets and epochs shrink
+    inside ``helpers`` so that every notebook re-runs in seconds; the
+    notebook code reads the same in both modes.
+    """
+    return env_flag(QUICK_ENV)
+
+
+def offline() -> bool:
+    """True when ``CNN_BOOK_OFFLINE=1``: downloads are not even attempted."""
+    return env_flag(OFFLINE_ENV)
+
+
+def epochs(full: int, quick: int = 1) -> int:
+    """The number of epochs to train for: ``full`` normally,
+    ``min(full, quick)`` in quick mode (never more than ``full``)."""
+    if full < 1 or quick < 1:
+        raise ValueError(f"epochs must be at least 1, got {full}, {quick}")
+    return min(full, quick) if is_quick() else full
+
+
+def data_dir() -> Path:
+    """Where datasets are kept: ``$CNN_BOOK_DATA``, else ``data/`` at the
+    root of the book's repository (git-ignored), else ``./data`` (e.g. on
+    Colab, where helpers is installed as a package)."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]).expanduser()
+    repository = Path(__file__).resolve().parent.parent
+    if (repository / "_config.yml").exists():
+        return repository / "data"
+    return Path.cwd() / "data"
+
+
+def get_device() -> torch.device:
+    """The best available device: CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def set_seed(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch (all devices) and return a
+    ``torch.Generator`` seeded the same way, handy for a ``DataLoader``'s
+    shuffling."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    return torch.Generator().manual_seed(seed)
+
+
+def say(message: str) -> None:
+    """Print a message of the helpers, wrapped to :data:`PAGE_WIDTH`
+    characters per line, continuation lines indented by two spaces; names
+    and numbers are never split."""
+    print(
+        textwrap.fill(
+            message,
+            width=PAGE_WIDTH,
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )

@@ -1,60 +1,89 @@
-"""Fashion-MNIST, CIFAR-10 and cats vs dogs, and where each came from.
+"""Datasets and pretrained weights, and where each came from (chapters 4-6).
 
-Each dataset is looked for in this order, and one printed line says which
+A dataset is looked for in this order, and one printed line says which
 source was used:
 
 1. the data folder (``$CNN_BOOK_DATA``, by default ``data/`` at the
-   repository root);
+   repository root), in torchvision's layout;
 2. an offline copy a package provides (Fashion-MNIST: Debian's
    ``dataset-fashion-mnist``);
 3. torchvision's own download (unless ``CNN_BOOK_OFFLINE=1``);
-4. a small, deterministic, learnable **stand-in** with honest class names,
-   in the on-disk format that torchvision's loader parses, kept apart under
-   ``<data>/standin/``. Fashion-MNIST has no stand-in.
+4. a small **stand-in**, made in memory from a fixed seed, with honest class
+   names (CIFAR-10 and Oxford-IIIT Pet; Fashion-MNIST has none).
 
-Damaged files in the data folder are named, with how to fix them. Quick mode
-(``CNN_BOOK_QUICK=1``) keeps a fixed random subset of each split. Introduced
-in chapter 4.
+Files are only ever added to the data folder, each written under a
+temporary name and then renamed, so an interrupted copy or download leaves
+nothing half-written and two notebooks may start at once. Files that are
+there but damaged are never deleted: the error names the folder and the fix.
+Quick mode (``CNN_BOOK_QUICK=1``) keeps a fixed random subset of each split.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gzip
+import io
+import os
+import socket
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
+from PIL import Image
 from torch.utils.data import Dataset, Subset
-from torchvision import datasets, transforms
+from torchvision import datasets, models, transforms
 
-from . import _offline
-from ._offline import DataUnavailableError
-from .config import data_dir, is_quick, offline, say
+from . import DATA_ENV, data_dir, is_quick, offline, say
 
-__all__ = ["CIFAR10_CLASSES", "FASHION_MNIST_CLASSES", "PET_CLASSES",
-           "PET_STANDIN_CLASSES", "QUICK_SIZES", "DataUnavailableError",
-           "Datasets", "Source", "TintedFashionMNIST", "cats_vs_dogs_datasets",
-           "cifar10_datasets", "fashion_mnist_datasets", "subset"]
-
-FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress",
-                         "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                         "Ankle boot"]
-CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog",
-                   "frog", "horse", "ship", "truck"]
+FASHION_MNIST_CLASSES = datasets.FashionMNIST.classes
 PET_CLASSES = ["cat", "dog"]
 PET_STANDIN_CLASSES = ["cat", "not_cat"]
-
 #: The sizes (train, test) of the fixed subsets that quick mode keeps.
-QUICK_SIZES = {"fashion_mnist": (3000, 1000), "cifar10": (2000, 500),
-               "cats_vs_dogs": (40, 20)}
+QUICK_SIZES = {
+    "fashion_mnist": (3000, 1000),
+    "cifar10": (2000, 500),
+    "cats_vs_dogs": (40, 20),
+}
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+FROM_FOLDER = "real data, from the data folder"
+DOWNLOADED = "real data, downloaded by torchvision into the data folder"
+IDX_FILES = [
+    f"{split}-{kind}"
+    for split in ("train", "t10k")
+    for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")
+]
+
+
+class DataUnavailableError(RuntimeError):
+    """A dataset is in none of its sources, or its files are damaged: the
+    message says what is wrong, what to fetch and where to put it."""
+
+
+def failure(err: BaseException) -> str:
+    """Why a download or a file failed, for a reader: ``"no network"`` when
+    no server could be reached, else the error's first line.
+
+    >>> from urllib.error import URLError
+    >>> failure(URLError("[Errno -2] Name or service not known"))
+    'no network'
+    """
+    from urllib.error import HTTPError, URLError
+
+    if isinstance(err, URLError) and not isinstance(err, HTTPError):
+        return "no network"
+    text = (str(err).splitlines() or [""])[0][:120]
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 @dataclass(frozen=True)
 class Source:
     """Where a dataset was found: ``kind`` is 'data folder', 'offline
-    package', 'download' or 'stand-in'."""
+    package', 'download' or 'stand-in'; ``detail`` is the printed line."""
+
     dataset: str
     kind: str
     detail: str
@@ -63,13 +92,11 @@ class Source:
     def is_standin(self) -> bool:
         return self.kind == "stand-in"
 
-    def announce(self) -> None:
-        say(f"{self.dataset}: {self.detail}")
-
 
 class Datasets(NamedTuple):
     """What every ``*_datasets`` function returns:
     ``train, test, classes, source = ...``."""
+
     train: Dataset
     test: Dataset
     classes: list[str]
@@ -93,75 +120,113 @@ def subset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
     return Subset(dataset, sorted(idx.tolist()))
 
 
-def _quick(name: str, train: Dataset,
-           test: Dataset) -> tuple[Dataset, Dataset]:
-    """In quick mode, fixed subsets of the sizes in ``QUICK_SIZES``."""
+def _found(name: str, kind: str, detail: str) -> Source:
+    say(f"{name}: {detail}")
+    return Source(name, kind, detail)
+
+
+def _quick(name: str, train: Dataset, test: Dataset) -> tuple:
     if not is_quick():
         return train, test
     n_train, n_test = QUICK_SIZES[name]
     return subset(train, n_train, seed=0), subset(test, n_test, seed=1)
 
 
-def _root(root: str | Path | None) -> Path:
-    root = Path(root) if root is not None else data_dir()
-    _offline.clean_partials(root)
-    _offline.clean_partials(root / "standin")
-    return root
-
-
-def _in_data_folder(dataset: str, folder: Path, problems,
-                    fix: str) -> Source | None:
-    """The data folder as the source if ``folder`` is there; an error that
-    names each damaged file if ``problems(folder)`` finds any."""
-    if not folder.exists():
-        return None
-    damaged = problems(folder)
-    if damaged:
+def _add(root: Path, write) -> None:
+    """Run ``write(tmp)`` in a new temporary folder inside ``root``, then
+    move what it made into ``root`` by renames, each file or folder only
+    where none of that name is yet: nothing in ``root`` is ever replaced.
+    The temporary folder is removed whatever happens."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=root, prefix=".tmp-") as tmp:
+            tmp = Path(tmp)
+            write(tmp)
+            for path in sorted(tmp.rglob("*")):
+                target = root / path.relative_to(tmp)
+                if path.exists() and not target.exists():
+                    try:
+                        os.replace(path, target)
+                    except OSError:  # unless another process was first
+                        if not target.exists():
+                            raise
+    except PermissionError as err:
         raise DataUnavailableError(
-            f"{dataset} in the data folder is damaged: {folder}: "
-            f"{_offline.describe(damaged)}. Delete the folder to have it "
-            f"downloaded again, or {fix}")
-    return Source(dataset, "data folder", "real data, from the data folder")
+            f"Cannot write to the data folder {root}: {err}. Make it a folder"
+            f" you can write to, or set {DATA_ENV} to one."
+        ) from err
 
 
-# ------------------------------------------------------ Fashion-MNIST
+def _download(name: str, root: Path, dataset) -> bool:
+    """torchvision's download of ``dataset`` (a class of
+    ``torchvision.datasets``), added to ``root``; False (and why, unless
+    there is simply no network) when it fails or is switched off."""
+    if offline():
+        return False
+
+    def write(tmp: Path) -> None:
+        dataset(tmp, download=True)
+        for archive in tmp.rglob("*.gz"):
+            archive.unlink()  # keep what was extracted
+
+    try:
+        _add(root, write)
+    except DataUnavailableError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure: not this way
+        if failure(err) != "no network":
+            say(f"{name}: the download failed ({failure(err)})")
+        return False
+    return True
+
+
+def _damaged(name: str, folder: Path, err: Exception, fix: str):
+    return DataUnavailableError(
+        f"{name} in {folder} is damaged ({failure(err)}). Nothing was "
+        f"deleted: {fix}, or delete that folder to have it fetched again."
+    )
+
+
+# ------------------------------------------------------------ Fashion-MNIST
+
 
 def _fashion_mnist_source(root: Path) -> Source:
-    """Make Fashion-MNIST's four files whole in ``root``: the data folder,
-    then Debian's package, then the download. Only those files are written:
-    nothing else in the folder is touched."""
-    name = "Fashion-MNIST"
-    broken = _offline.fashion_mnist_problems(root)
-    if not broken:
-        return Source(name, "data folder", "real data, from the data folder")
-    damaged = {f: p for f, p in broken.items() if p != "missing"}
-    note = (f" (replacing damaged files: {', '.join(damaged)})" if damaged
-            else "")
-    if _offline.fashion_mnist_from_debian(root) is not None:
-        return Source(name, "offline package", "real data, copied from the "
-                      f"Debian package dataset-fashion-mnist{note}")
-    if not offline() and _offline.fashion_mnist_download(
-            root, lambda tmp: datasets.FashionMNIST(tmp, download=True)):
-        return Source(name, "download", "real data, downloaded by "
-                      f"torchvision into the data folder {root}{note}")
-    raw = _offline.fashion_mnist_folder(root)
-    get = ("Download the four *-ubyte.gz files from "
-           "https://github.com/zalandoresearch/fashion-mnist and put them, "
-           f"uncompressed, in {raw}, or run 'apt-get install "
-           "dataset-fashion-mnist'")
-    if damaged:
-        raise DataUnavailableError(
-            f"Fashion-MNIST in the data folder {_offline.where(root)} is "
-            f"damaged: {_offline.describe(damaged)}. Neither Debian's package "
-            "nor a download could repair it. " + get + ".")
+    """Fill in the missing files of ``root/FashionMNIST/raw``: from Debian's
+    package, else from torchvision's download."""
+    name, raw = "Fashion-MNIST", root / "FashionMNIST" / "raw"
+    missing = [f for f in IDX_FILES if not (raw / f).is_file()]
+    if not missing:
+        return _found(name, "data folder", FROM_FOLDER)
+    debian = [DEBIAN_FASHION_MNIST / f"{f}.gz" for f in missing]
+    if all(p.is_file() for p in debian):
+
+        def unzip(tmp: Path) -> None:
+            (tmp / raw.relative_to(root)).mkdir(parents=True)
+            for f, gz in zip(missing, debian):
+                (tmp / raw.relative_to(root) / f).write_bytes(
+                    gzip.decompress(gz.read_bytes())
+                )
+
+        _add(root, unzip)
+        return _found(
+            name,
+            "offline package",
+            "real data, copied from the Debian package dataset-fashion-mnist",
+        )
+    if _download(name, root, datasets.FashionMNIST):
+        return _found(name, "download", DOWNLOADED)
     raise DataUnavailableError(
-        "Fashion-MNIST is not available: no copy in the data folder "
-        f"{_offline.where(root)}, no Debian package dataset-fashion-mnist "
-        f"({_offline.DEBIAN_FASHION_MNIST}) and no network. " + get + ".")
+        f"Fashion-MNIST is not available: {raw} lacks {', '.join(missing)}, "
+        f"there is no Debian package dataset-fashion-mnist and no network. "
+        "Run 'apt-get install dataset-fashion-mnist', or download the four "
+        "*-ubyte.gz files from https://github.com/zalandoresearch/"
+        f"fashion-mnist and put them, uncompressed, in {raw}."
+    )
 
 
-def fashion_mnist_datasets(transform=None, train_transform=None,
-                           root: str | Path | None = None) -> Datasets:
+def fashion_mnist_datasets(
+    transform=None, train_transform=None, root: str | Path | None = None
+) -> Datasets:
     """Fashion-MNIST's training and test sets, its class names and where it
     came from (chapter 4).
 
@@ -171,71 +236,130 @@ def fashion_mnist_datasets(transform=None, train_transform=None,
     sets are fixed random subsets. Returns
     ``Datasets(train, test, classes, source)``.
     """
-    root = _root(root)
+    root = Path(root) if root is not None else data_dir()
     source = _fashion_mnist_source(root)
-    source.announce()
     transform = transform or transforms.ToTensor()
-    train = datasets.FashionMNIST(root, train=True,
-                                  transform=train_transform or transform)
-    test = datasets.FashionMNIST(root, train=False, transform=transform)
-    return Datasets(*_quick("fashion_mnist", train, test),
-                    list(train.classes), source)
+    try:
+        train = datasets.FashionMNIST(
+            root, train=True, transform=train_transform or transform
+        )
+        test = datasets.FashionMNIST(root, train=False, transform=transform)
+    except (RuntimeError, ValueError, TypeError, AssertionError) as err:
+        raise _damaged(
+            "Fashion-MNIST",
+            root / "FashionMNIST" / "raw",
+            err,
+            "replace its four *-ubyte files",
+        ) from err
+    return Datasets(
+        *_quick("fashion_mnist", train, test), list(train.classes), source
+    )
 
 
-# ------------------------------------------------------ CIFAR-10
-
-CIFAR10_FOLDER = "cifar-10-batches-py"  # what torchvision's CIFAR10 reads
+# ------------------------------------------------------------ the stand-ins
 
 
-class TintedFashionMNIST(datasets.CIFAR10):
-    """The CIFAR-10 stand-in, read by torchvision's CIFAR-10 parser from a
-    folder of its own (chapter 5).
+class ImageArrays(Dataset):
+    """Images ``[N, H, W, 3]`` uint8 and their labels, handed out as PIL
+    images through ``transform``, as torchvision's datasets do: the
+    stand-ins are made of it."""
 
-    Fashion-MNIST images padded to 32x32 at a random offset, painted in a
-    random light foreground and dark background colour, with a little noise:
-    3x32x32, 10 classes, and Fashion-MNIST's class names.
-    """
-    base_folder = "tinted-fashion-mnist-batches-py"
-    train_list = [[f"data_batch_{i}", None] for i in range(1, 6)]
-    test_list = [["test_batch", None]]
-    meta = {"filename": "batches.meta", "key": "label_names", "md5": None}
+    def __init__(self, images, targets, classes, transform=None):
+        self.data, self.targets = images, list(targets)
+        self.classes, self.transform = list(classes), transform
 
+    def __len__(self) -> int:
+        return len(self.targets)
 
-def _write_cifar_standin(folder: Path, fashion_root: Path) -> None:
-    """Tinted Fashion-MNIST into ``folder``, from the Fashion-MNIST of
-    ``fashion_root`` (copied there first if need be)."""
-    _fashion_mnist_source(fashion_root)
-
-    def fashion(train: bool) -> tuple[np.ndarray, np.ndarray]:
-        fm = datasets.FashionMNIST(fashion_root, train=train)
-        return fm.data.numpy(), fm.targets.numpy()
-    _offline.write_cifar_standin(folder, fashion, FASHION_MNIST_CLASSES)
+    def __getitem__(self, i: int):
+        image = Image.fromarray(self.data[i])
+        if self.transform is not None:
+            image = self.transform(image)
+        return image, self.targets[i]
 
 
-def _cifar10_source(root: Path) -> Source:
-    """The data folder, then the download, then the stand-in."""
-    folder = root / CIFAR10_FOLDER
-    found = _in_data_folder(
-        "CIFAR-10", folder, _offline.cifar_problems, "put in it the files of "
-        "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
-    if found:
-        return found
-    if not offline() and _offline.download(
-            "CIFAR-10", root, lambda tmp: datasets.CIFAR10(tmp, download=True),
-            lambda tmp: _offline.move_folder(tmp / CIFAR10_FOLDER, folder)):
-        return Source("CIFAR-10", "download",
-                      f"real data, downloaded by torchvision into {root}")
-    _offline.ensure_folder(
-        root / "standin", TintedFashionMNIST.base_folder,
-        _offline.cifar_problems, lambda f: _write_cifar_standin(f, root))
-    return Source("CIFAR-10", "stand-in",
-                  "STAND-IN: real CIFAR-10 is not available offline, so this "
-                  "is 'Tinted Fashion-MNIST' (Fashion-MNIST painted in random "
-                  "colours, 3x32x32, 10 classes with Fashion-MNIST's names)")
+def tint(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``[N, 28, 28]`` uint8 grey images -> ``[N, 32, 32, 3]`` uint8: each
+    padded to 32x32 at a random offset and painted in a light foreground
+    and a dark background colour of its own, with a little noise."""
+    n = gray.shape[0]
+    g = np.zeros((n, 32, 32), dtype=np.float32)
+    for i, (dy, dx) in enumerate(rng.integers(0, 5, size=(n, 2))):
+        g[i, dy : dy + 28, dx : dx + 28] = gray[i] / 255.0
+    dark = rng.uniform(0.0, 0.45, size=(n, 3, 1, 1)).astype(np.float32)
+    light = rng.uniform(0.55, 1.0, size=(n, 3, 1, 1)).astype(np.float32)
+    img = dark * (1 - g[:, None]) + light * g[:, None]
+    img += rng.normal(0, 0.04, size=img.shape).astype(np.float32)
+    img = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+    return np.ascontiguousarray(img.transpose(0, 2, 3, 1))
 
 
-def cifar10_datasets(transform=None, train_transform=None,
-                     root: str | Path | None = None) -> Datasets:
+def tinted_fashion_mnist(root: Path, sizes=(10000, 2000)) -> tuple:
+    """The CIFAR-10 stand-in, 'Tinted Fashion-MNIST' (chapter 5): random
+    Fashion-MNIST images of each split passed through :func:`tint`, each
+    keeping its garment's label. The same images every time (seed 0)."""
+    _fashion_mnist_source(root)
+    rng = np.random.default_rng(0)
+    splits = []
+    for train, n in zip((True, False), sizes):
+        fm = datasets.FashionMNIST(root, train=train)
+        idx = rng.choice(len(fm), size=n, replace=False)
+        images = tint(fm.data.numpy()[idx], rng)
+        splits.append((images, fm.targets.numpy()[idx].tolist()))
+    return splits
+
+
+def _pet_crop(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random square crop of ``photo``, 192x192, maybe mirrored, brighter
+    or darker, through JPEG as a photo of the real dataset is."""
+    h, w = photo.shape[:2]
+    side = int(rng.integers(int(0.45 * min(h, w)), min(h, w) + 1))
+    y = int(rng.integers(0, h - side + 1))
+    x = int(rng.integers(0, w - side + 1))
+    crop = Image.fromarray(photo[y : y + side, x : x + side])
+    crop = crop.resize((192, 192), Image.BILINEAR)
+    if rng.random() < 0.5:
+        crop = crop.transpose(Image.FLIP_LEFT_RIGHT)
+    pixels = np.asarray(crop, dtype=np.float32) * rng.uniform(0.7, 1.3)
+    jpeg = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(
+        jpeg, "JPEG", quality=90
+    )
+    return np.asarray(Image.open(jpeg).convert("RGB"))
+
+
+def standin_photos() -> list[list[np.ndarray]]:
+    """The photographs the pet stand-in is cut from, by class:
+    scikit-image's cat ('chelsea'), and its other colour photographs."""
+    from skimage import data as sk
+
+    others = ["coffee", "astronaut", "rocket", "immunohistochemistry"]
+    others += ["hubble_deep_field"]
+    return [[sk.chelsea()], [getattr(sk, name)() for name in others]]
+
+
+def pet_photo_standin(per_class=(150, 60)) -> list[tuple]:
+    """The Oxford-IIIT Pet stand-in (chapter 6): random crops of
+    :func:`standin_photos`, class 0 'cat' and class 1 'not_cat', for the
+    trainval and test splits. The same every time."""
+    photos = standin_photos()
+    rng = np.random.default_rng(0)
+    splits = []
+    for n in per_class:
+        images, labels = [], []
+        for label, kind in enumerate(photos):
+            images += [_pet_crop(kind[i % len(kind)], rng) for i in range(n)]
+            labels += [label] * n
+        splits.append((np.stack(images), labels))
+    return splits
+
+
+# ---------------------------------------------------------------- CIFAR-10
+
+
+def cifar10_datasets(
+    transform=None, train_transform=None, root: str | Path | None = None
+) -> Datasets:
     """CIFAR-10's training and test sets and class names, or the labelled
     stand-in offline (chapter 5).
 
@@ -243,62 +367,43 @@ def cifar10_datasets(transform=None, train_transform=None,
     ``source.is_standin`` tells whether this is real CIFAR-10. In quick mode
     both sets are fixed random subsets.
     """
-    root = _root(root)
-    source = _cifar10_source(root)
-    source.announce()
-    cls, where = ((TintedFashionMNIST, root / "standin") if source.is_standin
-                  else (datasets.CIFAR10, root))
+    root = Path(root) if root is not None else data_dir()
     transform = transform or transforms.ToTensor()
+    tfs = (train_transform or transform, transform)
+    folder = root / "cifar-10-batches-py"
+    if folder.exists():
+        source = _found("CIFAR-10", "data folder", FROM_FOLDER)
+    elif _download("CIFAR-10", root, datasets.CIFAR10):
+        source = _found("CIFAR-10", "download", DOWNLOADED)
+    else:
+        splits = tinted_fashion_mnist(root)
+        source = _found(
+            "CIFAR-10",
+            "stand-in",
+            "STAND-IN: real CIFAR-10 is not available offline, so this is "
+            "'Tinted Fashion-MNIST' (Fashion-MNIST painted in random "
+            "colours, 3x32x32, 10 classes with Fashion-MNIST's names)",
+        )
+        train, test = (
+            ImageArrays(x, y, FASHION_MNIST_CLASSES, tf)
+            for (x, y), tf in zip(splits, tfs)
+        )
+        return Datasets(*_quick("cifar10", train, test), train.classes, source)
     try:
-        train = cls(where, train=True, transform=train_transform or transform)
-        test = cls(where, train=False, transform=transform)
+        train, test = (
+            datasets.CIFAR10(root, train=t, transform=tf)
+            for t, tf in zip((True, False), tfs)
+        )
     except RuntimeError as err:  # torchvision's checksums differ
-        raise DataUnavailableError(
-            f"{where / cls.base_folder} is damaged: {err}. Delete that folder "
-            "to have it downloaded or made again.") from err
-    return Datasets(*_quick("cifar10", train, test), list(train.classes),
-                    source)
+        fix = "put in it the files of https://www.cs.toronto.edu/~kriz/"
+        raise _damaged("CIFAR-10", folder, err, fix) from err
+    return Datasets(*_quick("cifar10", train, test), train.classes, source)
 
 
-# ------------------------------------------------------ cats vs dogs
-
-PET_FOLDER = "oxford-iiit-pet"  # what torchvision's OxfordIIITPet reads
-PET_STANDIN_FOLDER = "pet-photo-standin"  # holds a folder oxford-iiit-pet
+# ------------------------------------------------------------ cats vs dogs
 
 
-def _pet_source(root: Path) -> tuple[Source, Path]:
-    """The data folder, then the download, then the stand-in; and the root
-    to read ``oxford-iiit-pet/`` from."""
-    real = root / PET_FOLDER
-    found = _in_data_folder(
-        "Oxford-IIIT Pet", real, _offline.pet_problems, "put in it images/ "
-        "and annotations/ from https://www.robots.ox.ac.uk/~vgg/data/pets/")
-    if found:
-        return found, root
-
-    def fetch(tmp: Path) -> None:
-        datasets.OxfordIIITPet(tmp, download=True)
-        for archive in (tmp / PET_FOLDER).glob("*.tar.gz"):
-            archive.unlink()  # keep only what was extracted
-    if not offline() and _offline.download(
-            "Oxford-IIIT Pet", root, fetch,
-            lambda tmp: _offline.move_folder(tmp / PET_FOLDER, real)):
-        return Source("Oxford-IIIT Pet", "download", "real data, downloaded "
-                      f"by torchvision into {root}"), root
-    standin = root / "standin"
-    _offline.ensure_folder(
-        standin, PET_STANDIN_FOLDER,
-        lambda f: _offline.pet_problems(f / PET_FOLDER),
-        lambda f: _offline.write_pet_standin(f, PET_STANDIN_CLASSES))
-    return Source("Oxford-IIIT Pet", "stand-in",
-                  "STAND-IN: Oxford-IIIT Pet is not available offline, so "
-                  "this is 'pet photo stand-in' (crops of scikit-image's "
-                  "sample photographs; classes 'cat' and 'not_cat')"
-                  ), standin / PET_STANDIN_FOLDER
-
-
-def _balanced(labels: Sequence[int], per_class: int | None,
-              seed: int) -> list[int]:
+def _balanced(labels, per_class: int | None, seed: int) -> list[int]:
     """Indices of ``per_class`` random items of each class (all: None)."""
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
@@ -309,11 +414,32 @@ def _balanced(labels: Sequence[int], per_class: int | None,
     return sorted(picked)
 
 
-def cats_vs_dogs_datasets(transform=None, train_transform=None,
-                          per_class: int | None = 50,
-                          test_per_class: int | None = 50,
-                          root: str | Path | None = None,
-                          seed: int = 0) -> Datasets:
+def _pet_split(root: Path, split: str, transform) -> tuple:
+    """torchvision's ``OxfordIIITPet`` split and its labels, cat (0) or dog
+    (1), from ``annotations/<split>.txt`` (lines 'Image CLASS-ID SPECIES
+    BREED-ID', species 1 for cats and 2 for dogs)."""
+    folder = root / "oxford-iiit-pet"
+    try:
+        lines = (folder / "annotations" / f"{split}.txt").read_text()
+        labels = [int(line.split()[2]) - 1 for line in lines.splitlines()]
+        pets = datasets.OxfordIIITPet(
+            root, split, target_types="binary-category", transform=transform
+        )
+    except (OSError, IndexError, ValueError, RuntimeError) as err:
+        fix = "put in it images/ and annotations/ from "
+        fix += "https://www.robots.ox.ac.uk/~vgg/data/pets/"
+        raise _damaged("Oxford-IIIT Pet", folder, err, fix) from err
+    return pets, labels
+
+
+def cats_vs_dogs_datasets(
+    transform=None,
+    train_transform=None,
+    per_class: int | None = 50,
+    test_per_class: int | None = 50,
+    root: str | Path | None = None,
+    seed: int = 0,
+) -> Datasets:
     """Cats vs dogs from Oxford-IIIT Pet (``target_types="binary-category"``):
     balanced subsets of its trainval and test splits, or the labelled
     stand-in offline (chapter 6).
@@ -324,24 +450,100 @@ def cats_vs_dogs_datasets(transform=None, train_transform=None,
     ``trainval`` split, and chapter 6 cuts its validation set out of it;
     ``test`` comes from the ``test`` split and is the test set.
     """
-    root = _root(root)
-    source, where = _pet_source(root)
-    source.announce()
+    root = Path(root) if root is not None else data_dir()
+    transform = transform or transforms.ToTensor()
+    tfs = (train_transform or transform, transform)
     if is_quick():
         per_class, test_per_class = (
-            min(n or 10 ** 9, q // 2) for n, q in
-            zip((per_class, test_per_class), QUICK_SIZES["cats_vs_dogs"]))
-    transform = transform or transforms.ToTensor()
-    parts = []
-    for split, n, tf, s in (("trainval", per_class, train_transform, seed),
-                            ("test", test_per_class, None, seed + 1)):
-        full = datasets.OxfordIIITPet(where, split=split,
-                                      target_types="binary-category",
-                                      transform=tf or transform)
-        labels = _offline.pet_labels(where / PET_FOLDER, split)
-        if len(labels) != len(full):
-            raise RuntimeError(f"torchvision read {len(full)} images of "
-                               f"{split}, the annotations list {len(labels)}")
-        parts.append(Subset(full, _balanced(labels, n, s)))
-    classes = PET_STANDIN_CLASSES if source.is_standin else PET_CLASSES
-    return Datasets(*parts, list(classes), source)
+            min(n or 10**9, q // 2)
+            for n, q in zip(
+                (per_class, test_per_class), QUICK_SIZES["cats_vs_dogs"]
+            )
+        )
+    if (root / "oxford-iiit-pet").exists():
+        source = _found("Oxford-IIIT Pet", "data folder", FROM_FOLDER)
+    elif _download("Oxford-IIIT Pet", root, datasets.OxfordIIITPet):
+        source = _found("Oxford-IIIT Pet", "download", DOWNLOADED)
+    else:
+        source = _found(
+            "Oxford-IIIT Pet",
+            "stand-in",
+            "STAND-IN: Oxford-IIIT Pet is not available offline, so this is "
+            "'pet photo stand-in' (crops of scikit-image's sample "
+            "photographs; classes 'cat' and 'not_cat')",
+        )
+    if source.is_standin:
+        classes = PET_STANDIN_CLASSES
+        parts = [
+            (ImageArrays(x, y, classes, tf), y)
+            for (x, y), tf in zip(pet_photo_standin(), tfs)
+        ]
+    else:
+        classes = PET_CLASSES
+        parts = [
+            _pet_split(root, split, tf)
+            for split, tf in zip(("trainval", "test"), tfs)
+        ]
+    train, test = (
+        Subset(full, _balanced(labels, n, s))
+        for (full, labels), n, s in zip(
+            parts, (per_class, test_per_class), (seed, seed + 1)
+        )
+    )
+    return Datasets(train, test, list(classes), source)
+
+
+# ------------------------------------------------------ pretrained weights
+
+DOWNLOAD_TIMEOUT_S = 30  # per network operation: a silent network fails
+
+
+def image_size(full: int = 224, quick: int = 112) -> int:
+    """The side of the square input images: ``full`` normally, ``quick`` in
+    quick mode (chapter 6). VGG16's ImageNet weights expect 224x224 crops;
+    its ``avgpool`` yields 7x7 from both."""
+    return quick if is_quick() else full
+
+
+def load_pretrained(builder, weights, *, progress: bool = True) -> tuple:
+    """``builder(weights=weights)``, or ``builder(weights=None)`` when the
+    weights cannot be had (chapter 6).
+
+    ``builder`` is a torchvision model function such as ``models.vgg16``;
+    weights of another architecture are refused by torchvision's own
+    ``TypeError`` before anything is downloaded. The weights come from
+    torchvision's cache or its download (which writes to a temporary file
+    and renames it only once its checksum is right); with
+    ``CNN_BOOK_OFFLINE=1`` no download is tried. Prints which weights the
+    model has. Returns ``(model, pretrained)``, where ``pretrained`` is
+    False for the untrained fallback.
+    """
+    weights = models.get_model_weights(builder).verify(weights)
+    name = type(weights).__name__.removesuffix("_Weights")
+    file = Path(urlparse(weights.url).path).name
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / file
+    reason = "downloads are switched off (CNN_BOOK_OFFLINE=1)"
+    if cached.is_file() or not offline():
+        old_timeout = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+        try:  # torch.hub prints the cache's path: keep it off the page
+            with contextlib.redirect_stdout(io.StringIO()):
+                model = builder(weights=weights, progress=progress)
+        except Exception as err:  # noqa: BLE001 - no network, bad cache...
+            reason = (
+                f"the cached file {file} could not be read"
+                if cached.is_file()
+                else "they could not be downloaded"
+            ) + f" ({failure(err)})"
+        else:
+            top1 = weights.meta["_metrics"]["ImageNet-1K"]["acc@1"]
+            say(f"{name}: pretrained weights {weights!r}, {top1:.1f}% top-1")
+            return model, True
+        finally:
+            socket.setdefaulttimeout(old_timeout)
+    say(
+        f"{name}: UNTRAINED - the weights {weights!r} are not available: "
+        f"{reason}. This is the same architecture with random weights, so "
+        "results with it say nothing about transfer learning."
+    )
+    return builder(weights=None), False

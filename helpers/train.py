@@ -21,8 +21,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .config import epochs as scaled_epochs
-from .config import get_device, say
+from . import epochs as scaled_epochs
+from . import get_device, say
 
 #: The history of the run ``fit`` is doing or did last, epoch by epoch. An
 #: interrupted ``fit`` leaves it here for the reader (its own return value is

@@ -83,7 +83,6 @@ FIGURES = {
     "draw_windows 1D long": lambda: plot.draw_windows(16, 7, padding=4),
     "draw_windows 2D": lambda: plot.draw_windows((7, 7), 3, 2, 1),
     "draw_windows 2D large": lambda: plot.draw_windows((16, 16), 3, padding=4),
-    "draw_windows refused": lambda: plot.draw_windows(4, 5),
 }
 
 
@@ -110,18 +109,5 @@ def test_text_is_legible_at_the_page_width(draw):
         assert px >= SMALLEST, (
             f"{text!r} is {px:.1f} px on the page, under {SMALLEST:.1f} px"
         )
-    finally:
-        plt.close(fig)
-
-
-def test_the_check_catches_the_old_learning_curves():
-    # what plot_history drew before: 11 inches wide with legends of 8 points,
-    # shrunk to 730 px
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    for ax in axes:
-        ax.plot([1, 2], [1, 2], label="train")
-        ax.legend(fontsize=8)
-    try:
-        assert smallest_text_px(fig)[0] < SMALLEST
     finally:
         plt.close(fig)
