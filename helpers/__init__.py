@@ -3,9 +3,9 @@
 Each function's docstring names the chapter that introduces it. This module
 holds the run-wide settings: quick mode, offline mode, the data folder, the
 device, seeds and the helpers' printed messages. The others: ``data``
-(datasets and pretrained weights), ``train``, ``plot``, ``diagram``
-(architecture figures), ``shapes``, ``glue`` (numbers for the prose) and
-``widgets`` (the explorers of chapters 1-3).
+(datasets and pretrained weights), ``train``, ``plot`` (figures),
+``shapes``, ``glue`` (numbers for the prose) and ``widgets`` (the
+explorers of chapters 1-3).
 """
 
 from __future__ import annotations

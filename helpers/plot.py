@@ -10,16 +10,18 @@ its page, shows them legibly.
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
+from torch import nn
 from torch.utils.data import DataLoader
 from torchvision.utils import make_grid
 
-from .shapes import _axes, coverage
+from .shapes import _axes, coverage, trace_shapes
 
 #: The website's content width, 730 px, in inches of a notebook PNG (100 dpi).
 PAGE_INCHES = 7.3
@@ -255,6 +257,66 @@ def show_feature_maps(maps, nrow=8, title=None, tile_inches=1.2):
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=FONT_SIZE + 1)
+    fig.tight_layout()
+    return fig
+
+
+def draw_architecture(model, input_shape, title=None):
+    """Draw ``model`` as a row of boxes, one per convolution, pooling and
+    linear layer, each labelled with its output (channels and height×width,
+    or features), from :func:`helpers.shapes.trace_shapes`, so the picture
+    cannot disagree with the code (chapter 4). ``input_shape`` has the batch
+    first, e.g. ``(1, 1, 28, 28)``. Box heights grow with the spatial size,
+    widths with the channels. Returns the Figure.
+    """
+    layers = dict(model.named_modules())
+    stages = [("input", tuple(input_shape[1:]), "#d9d9d9")]
+    for row in trace_shapes(model, input_shape, show=False):
+        layer, shape = layers[row.name], tuple(row.output_shape[1:])
+        k = getattr(layer, "kernel_size", (0,))
+        k = k if isinstance(k, int) else k[0]
+        if isinstance(layer, nn.Conv2d):
+            stages.append((f"conv {k}×{k}", shape, "#6baed6"))
+        elif isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+            kind = "max" if isinstance(layer, nn.MaxPool2d) else "avg"
+            stages.append((f"{kind}-pool {k}", shape, "#fd8d3c"))
+        elif isinstance(layer, nn.AdaptiveAvgPool2d):
+            stages.append(("adaptive avg", shape, "#fd8d3c"))
+        elif isinstance(layer, nn.Linear):
+            stages.append(("linear", shape, "#74c476"))
+    biggest = max([s[1][-1] for s in stages if len(s[1]) == 3] or [1])
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.95 * len(stages)), 3.4))
+    x = 0.0
+    for i, (name, shape, color) in enumerate(stages):
+        if len(shape) == 3:  # feature maps: [C, H, W]
+            height = 0.6 + 2.2 * math.sqrt(shape[1] / biggest)
+            below = f"{shape[0]}\n{shape[1]}×{shape[2]}"
+        else:  # a vector of features
+            height = 0.4 + 0.35 * math.log10(max(shape[0], 1))
+            below = f"{shape[0]}"
+        width = 0.18 + 0.07 * math.log2(max(shape[0], 1))
+        box = Rectangle((x, -height / 2), width, height, facecolor=color)
+        ax.add_patch(box)
+        box.set(edgecolor="black", linewidth=0.8)
+        turn = 30 if len(stages) > 12 else 0
+        ax.text(
+            x + width / 2, height / 2 + 0.12, name, ha="center", rotation=turn
+        )
+        ax.text(
+            x + width / 2, -height / 2 - 0.12, below, ha="center", va="top"
+        )
+        if i:
+            ax.annotate(
+                "",
+                (x - 0.03, 0),
+                (x - 0.33, 0),
+                arrowprops={"arrowstyle": "->"},
+            )
+        x += width + 0.38
+    ax.set(xlim=(-0.2, x - 0.2), ylim=(-2.6, 2.4))
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=FONT_SIZE + 2)
     fig.tight_layout()
     return fig
 

@@ -15,19 +15,13 @@ from __future__ import annotations
 import copy
 import math
 import time
-from typing import Callable
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
 from . import epochs as scaled_epochs
-from . import get_device, say
-
-#: The history of the run ``fit`` is doing or did last, epoch by epoch. An
-#: interrupted ``fit`` leaves it here for the reader (its own return value is
-#: lost).
-last_history: dict[str, list[float]] = {}
+from . import get_device
 
 
 def train_epoch(model, loader, loss_fn, optimizer, device):
@@ -76,32 +70,20 @@ def evaluate(model, loader, loss_fn, device):
     return loss_sum / seen, correct / seen
 
 
-class _FiniteLoss:
-    """``loss_fn`` that raises ``FloatingPointError`` on a NaN or infinite
-    loss, naming the epoch and batch, before the step that would spread it
-    into the weights."""
-
-    def __init__(self, loss_fn: Callable, epoch: int):
-        self.loss_fn, self.epoch, self.batch = loss_fn, epoch, 0
-
-    def __call__(self, logits, labels):
-        self.batch += 1
-        loss = self.loss_fn(logits, labels)
-        if not torch.isfinite(loss).all():
-            raise FloatingPointError(
-                f"the loss is {loss.detach().flatten()[0].item()} in epoch "
-                f"{self.epoch}, batch {self.batch}: training stopped before "
-                "the weights were updated with it. Lower the learning rate, "
-                "or look for NaN or infinite values in the inputs.")
-        return loss
-
-
-def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5,
-        optimizer: torch.optim.Optimizer | None = None,
-        loss_fn: Callable | None = None, scheduler=None,
-        device: torch.device | str | None = None, progress: bool = True,
-        log: Callable[[str], None] | None = print,
-        keep_best: bool = True) -> dict[str, list[float]]:
+def fit(
+    model: nn.Module,
+    train_loader,
+    val_loader=None,
+    *,
+    epochs: int = 5,
+    optimizer=None,
+    loss_fn=None,
+    scheduler=None,
+    device=None,
+    progress: bool = True,
+    log=print,
+    keep_best: bool = True,
+) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` epochs: :func:`train_epoch`, then
     :func:`evaluate` on ``val_loader`` (the validation set), then one
     ``scheduler.step()``, each epoch (chapter 4).
@@ -111,17 +93,15 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5,
     such epoch), as chapter 4's loop does; a line says so when that is not
     the last epoch.
 
-    ``optimizer`` defaults to Adam (lr 1e-3) over the parameters that require
-    gradients, ``loss_fn`` to cross-entropy, ``device`` to
+    ``optimizer`` defaults to Adam (lr 1e-3) over the parameters that
+    require gradients, ``loss_fn`` to cross-entropy, ``device`` to
     :func:`helpers.get_device`. In quick mode (``CNN_BOOK_QUICK=1``) at most
-    one epoch runs. A tqdm bar shows progress within an epoch; one plain line
-    per epoch goes to ``log``.
+    one epoch runs. A tqdm bar shows progress within an epoch; one line per
+    epoch goes to ``log`` (``None``: silent). A NaN or infinite loss stops
+    training with ``FloatingPointError`` before it reaches the weights.
 
     Returns a history: ``{"epoch", "train_loss", "train_acc", "val_loss",
-    "val_acc", "seconds"}``, one entry per epoch. A NaN or infinite loss stops
-    training with ``FloatingPointError`` (which epoch, which batch). If the run
-    is interrupted, the finished epochs are in ``helpers.train.last_history``
-    and the model keeps the weights it had at that moment.
+    "val_acc", "seconds"}``, one entry per epoch.
     """
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
@@ -130,50 +110,51 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5,
         trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.Adam(trainable, lr=1e-3)
     n_epochs = scaled_epochs(epochs)
-    keys = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc",
-            "seconds")
-    history: dict[str, list[float]] = {k: [] for k in keys}
-    global last_history
-    last_history = history
-    epoch, best_acc, best_state = 0, -math.inf, None
-    try:
-        for epoch in range(1, n_epochs + 1):
-            start = time.perf_counter()
-            batches = (tqdm(train_loader, desc=f"epoch {epoch}/{n_epochs}",
-                            leave=False, dynamic_ncols=True)
-                       if progress else train_loader)
-            train_loss, train_acc = train_epoch(
-                model, batches, _FiniteLoss(loss_fn, epoch), optimizer,
-                device)
-            val_loss, val_acc = (
-                evaluate(model, val_loader, loss_fn, device)
-                if val_loader is not None else (math.nan, math.nan))
-            seconds = time.perf_counter() - start
-            for key, value in zip(keys, (epoch, train_loss, train_acc,
-                                         val_loss, val_acc, seconds)):
-                history[key].append(value)
-            if keep_best and val_loader is not None and val_acc > best_acc:
-                best_acc, best_epoch = val_acc, epoch
-                best_state = copy.deepcopy(model.state_dict())
-            if scheduler is not None:  # only after an epoch that ran
-                scheduler.step()
-            if log is not None:
-                line = (f"epoch {epoch}/{n_epochs}  train loss "
-                        f"{train_loss:.4f} acc {train_acc:.4f}")
-                if val_loader is not None:
-                    line += f" | val loss {val_loss:.4f} acc {val_acc:.4f}"
-                log(line + f" ({seconds:.1f} s)")
-    except KeyboardInterrupt:
-        done = len(history["epoch"])
-        say(f"fit: interrupted in epoch {epoch}. The {done} finished "
-            "epoch(s) are in helpers.train.last_history; the model keeps "
-            "the weights it had when interrupted.")
-        raise
+    keys = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc"]
+    history = {key: [] for key in [*keys, "seconds"]}
+    best_acc, best_epoch, best_state = -math.inf, None, None
+
+    def finite_loss(logits, labels):
+        loss = loss_fn(logits, labels)
+        if not torch.isfinite(loss).all():
+            raise FloatingPointError(
+                f"the loss is {loss.item()} in epoch {epoch}: training "
+                "stopped before the weights were updated with it. Lower the "
+                "learning rate, or look for NaN or infinite inputs."
+            )
+        return loss
+
+    for epoch in range(1, n_epochs + 1):
+        start = time.perf_counter()
+        batches = train_loader
+        if progress:
+            name = f"epoch {epoch}/{n_epochs}"
+            batches = tqdm(train_loader, desc=name, leave=False)
+        train = train_epoch(model, batches, finite_loss, optimizer, device)
+        val = (math.nan, math.nan)
+        if val_loader is not None:
+            val = evaluate(model, val_loader, loss_fn, device)
+        for key, value in zip(keys, (epoch, *train, *val)):
+            history[key].append(value)
+        history["seconds"].append(time.perf_counter() - start)
+        if keep_best and val_loader is not None and val[1] > best_acc:
+            best_acc, best_epoch = val[1], epoch
+            best_state = copy.deepcopy(model.state_dict())
+        if scheduler is not None:
+            scheduler.step()
+        if log is not None:
+            line = f"epoch {epoch}/{n_epochs}  train loss {train[0]:.4f} "
+            line += f"acc {train[1]:.4f}"
+            if val_loader is not None:
+                line += f" | val loss {val[0]:.4f} acc {val[1]:.4f}"
+            log(line + f" ({history['seconds'][-1]:.1f} s)")
     if best_state is not None and best_epoch != n_epochs:
         model.load_state_dict(best_state)
         if log is not None:
-            log(f"kept the weights of epoch {best_epoch}, the best on "
-                f"validation (val acc {best_acc:.4f})")
+            log(
+                f"kept the weights of epoch {best_epoch}, the best on "
+                f"validation (val acc {best_acc:.4f})"
+            )
     return history
 
 
@@ -195,7 +176,8 @@ def predict(model: nn.Module, data, device: torch.device | str | None = None):
                 if data.dim() < 2:
                     raise ValueError(
                         "expected a batch of inputs with the batch first, "
-                        f"got shape {list(data.shape)}")
+                        f"got shape {list(data.shape)}"
+                    )
                 return model(data.to(device)).argmax(dim=1).cpu()
             preds, targets = [], []
             for x, y in data:
@@ -206,8 +188,9 @@ def predict(model: nn.Module, data, device: torch.device | str | None = None):
         model.train(was_training)
 
 
-def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor,
-                     num_classes: int) -> torch.Tensor:
+def confusion_matrix(
+    preds: torch.Tensor, targets: torch.Tensor, num_classes: int
+) -> torch.Tensor:
     """``[num_classes, num_classes]`` counts: row = true class, column =
     predicted class (chapter 4).
 
@@ -218,13 +201,18 @@ def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor,
     preds = torch.as_tensor(preds).long().flatten()
     targets = torch.as_tensor(targets).long().flatten()
     if preds.shape != targets.shape:
-        raise ValueError("preds and targets differ in length: "
-                         f"{preds.numel()} vs {targets.numel()}")
-    if preds.numel() and (min(preds.min(), targets.min()) < 0
-                          or max(preds.max(), targets.max()) >= num_classes):
+        raise ValueError(
+            "preds and targets differ in length: "
+            f"{preds.numel()} vs {targets.numel()}"
+        )
+    if preds.numel() and (
+        min(preds.min(), targets.min()) < 0
+        or max(preds.max(), targets.max()) >= num_classes
+    ):
         raise ValueError(f"class indices must lie in [0, {num_classes})")
-    counts = torch.bincount(targets * num_classes + preds,
-                            minlength=num_classes ** 2)
+    counts = torch.bincount(
+        targets * num_classes + preds, minlength=num_classes**2
+    )
     return counts.reshape(num_classes, num_classes)
 
 

@@ -9,6 +9,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from helpers.plot import (
+    draw_architecture,
     draw_windows,
     plot_confusion_matrix,
     plot_history,
@@ -238,3 +239,33 @@ def test_draw_windows_2d_shows_the_input_with_counts_and_the_output():
     assert len(counts) == 49 and counts.count("0") == 13  # last row, column
     with pytest.raises(ValueError):
         draw_windows((4, 4, 4), 2)
+
+
+def test_draw_architecture_has_a_box_per_layer_with_its_output():
+    lenet = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 6, 5, padding=2),
+        torch.nn.Sigmoid(),
+        torch.nn.AvgPool2d(2),
+        torch.nn.Sequential(torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU()),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(400, 10),
+    )
+    ax = draw_architecture(lenet, (1, 1, 28, 28)).axes[0]
+    texts = [t.get_text() for t in ax.texts if t.get_text()]  # no arrows
+    assert texts[0::2] == [
+        "input",
+        "conv 5×5",
+        "avg-pool 2",
+        "conv 5×5",
+        "max-pool 2",
+        "linear",
+    ]
+    assert texts[1::2] == [
+        "1\n28×28",
+        "6\n28×28",
+        "6\n14×14",
+        "16\n10×10",
+        "16\n5×5",
+        "10",
+    ]
