@@ -65,9 +65,8 @@ def show_batch(
     if images.dtype == torch.uint8:
         images = images.float() / 255
     if mean is not None:  # undo Normalize: x * std + mean, per channel
-        images = images * torch.tensor(std).view(-1, 1, 1) + torch.tensor(
-            mean
-        ).view(-1, 1, 1)
+        std, mean = (torch.tensor(v).view(-1, 1, 1) for v in (std, mean))
+        images = images * std + mean
     if images.min() >= 0 and images.max() > 1.01:
         raise ValueError(
             "images look like 0-255 values stored as floats: divide them "
@@ -75,23 +74,17 @@ def show_batch(
         )
     captions = []
     for label in [] if labels is None else labels[: len(images)]:
-        label = label.item() if torch.is_tensor(label) else label
-        name = (
-            label
-            if class_names is None or isinstance(label, str)
-            else class_names[label]
-        )
-        captions.append(str(name).replace(" (", "\n("))
+        if class_names is not None and not isinstance(label, str):
+            label = class_names[label]
+        captions.append(str(label).replace(" (", "\n("))
     nrow = min(nrow, len(images))
     tile_inches = min(tile_inches, PAGE_INCHES / nrow)
     height, width = images.shape[2:]
-    pad = 2
-    if captions:  # room above each tile for its caption's lines
-        lines = max(c.count("\n") + 1 for c in captions)
-        pad = max(
-            pad,
-            round((lines * 1.2 + 0.4) * FONT_SIZE / 72 * width / tile_inches),
-        )
+    lines = max([c.count("\n") + 1 for c in captions] or [0])
+    # room above each tile for its caption's lines, in the images' pixels
+    pad = max(
+        2, round((lines * 1.2 + 0.4) * FONT_SIZE / 72 * width / tile_inches)
+    )
     grid = make_grid(images.clamp(0, 1), nrow=nrow, padding=pad, pad_value=1.0)
     fig_w = tile_inches * nrow
     fig_h = fig_w * grid.shape[1] / grid.shape[2] + (0.4 if title else 0)
@@ -100,24 +93,11 @@ def show_batch(
     ax.set_axis_off()
     for i, text in enumerate(captions):
         # imshow centres pixel (r, c) on (c, r): a tile's edges are at -0.5
-        x = (
-            (i % nrow) * (width + pad) + pad - 0.5 + width / 2
-        )  # tile i's middle
+        x = (i % nrow) * (width + pad) + pad - 0.5 + width / 2  # the middle
         y = (i // nrow) * (height + pad) + pad - 0.5 - 0.1 * pad  # above it
-        color = colors[i] if colors is not None else "black"
-        ax.text(
-            x,
-            y,
-            text,
-            ha="center",
-            va="bottom",
-            fontsize=FONT_SIZE,
-            linespacing=1.0,
-            clip_on=False,
-            color=color,
-        )
-    if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 2)
+        ax.text(x, y, text, ha="center", va="bottom", linespacing=1.0)
+        ax.texts[-1].set_color(colors[i] if colors else "black")
+    ax.set_title(title)
     fig.tight_layout(pad=0.2)
     return fig
 
@@ -142,47 +122,27 @@ def plot_history(history, title=None):
     keyed by a name to compare runs.
     """
     runs = {"": history} if "train_loss" in history else history
-    fig, axes = plt.subplots(
-        1, 2, figsize=(PAGE_INCHES, 3.4), layout="constrained"
-    )
+    size = (PAGE_INCHES, 3.4)
+    fig, axes = plt.subplots(1, 2, figsize=size, layout="constrained")
     for i, (name, h) in enumerate(runs.items()):
         prefix = f"{name}: " if name else ""
         for ax, key in zip(axes, ("loss", "acc")):
-            ax.plot(
-                h["epoch"],
-                h[f"train_{key}"],
-                "--o",
-                color=f"C{i}",
-                ms=3,
-                label=f"{prefix}train",
-            )
+            style = {"color": f"C{i}", "marker": "o", "ms": 3}
+            ax.plot(h["epoch"], h[f"train_{key}"], "--", **style)
+            ax.lines[-1].set_label(f"{prefix}train")
             if any(v == v for v in h.get(f"val_{key}", [])):  # not all NaN
-                ax.plot(
-                    h["epoch"],
-                    h[f"val_{key}"],
-                    "-o",
-                    color=f"C{i}",
-                    ms=3,
-                    label=f"{prefix}validation",
-                )
+                ax.plot(h["epoch"], h[f"val_{key}"], "-", **style)
+                ax.lines[-1].set_label(f"{prefix}validation")
     for ax, name in zip(axes, ("loss", "accuracy")):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set(xlabel="epoch", ylabel=name)
-        ax.tick_params(labelsize=FONT_SIZE)
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
     # one column per run (its train and validation lines), at most three
     ncols = min(len(runs), 3) if len(runs) > 1 else 2
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=ncols,
-        fontsize=FONT_SIZE,
-        frameon=False,
-    )
-    if title:
-        fig.suptitle(title, fontsize=FONT_SIZE + 2)
+    handles, labels = axes[0].get_legend_handles_labels()
+    where = {"loc": "outside lower center", "ncols": ncols, "frameon": False}
+    fig.legend(handles, labels, **where)
+    fig.suptitle(title)
     return fig
 
 
@@ -204,22 +164,12 @@ def plot_confusion_matrix(cm, class_names, normalize=True, title=None):
             value = shown[i, j].item()
             color = "white" if value > shown.max().item() / 2 else "black"
             text = f"{value:.2f}" if normalize else f"{int(value)}"
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=FONT_SIZE,
-                color=color,
-            )
+            ax.text(j, i, text, ha="center", va="center", color=color)
     ax.set_xticks(range(k), class_names, rotation=45, ha="right")
     ax.set_yticks(range(k), class_names)
-    ax.tick_params(labelsize=FONT_SIZE)
     ax.set(xlabel="predicted", ylabel="true")
-    fig.colorbar(im, ax=ax, fraction=0.046).ax.tick_params(labelsize=FONT_SIZE)
-    if title:
-        ax.set_title(textwrap.fill(title, 52), fontsize=FONT_SIZE + 1)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    ax.set_title(textwrap.fill(title or "", 52), fontsize=FONT_SIZE + 1)
     fig.tight_layout()
     return fig
 
@@ -255,8 +205,7 @@ def show_feature_maps(maps, nrow=8, title=None, tile_inches=1.2):
     )
     ax.imshow(grid[0].numpy(), cmap="gray", interpolation="nearest")
     ax.set_axis_off()
-    if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 1)
+    ax.set_title(title, fontsize=FONT_SIZE + 1)
     fig.tight_layout()
     return fig
 
@@ -299,24 +248,16 @@ def draw_architecture(model, input_shape, title=None):
         ax.add_patch(box)
         box.set(edgecolor="black", linewidth=0.8)
         turn = 30 if len(stages) > 12 else 0
-        ax.text(
-            x + width / 2, height / 2 + 0.12, name, ha="center", rotation=turn
-        )
-        ax.text(
-            x + width / 2, -height / 2 - 0.12, below, ha="center", va="top"
-        )
+        middle = x + width / 2
+        ax.text(middle, height / 2 + 0.12, name, ha="center", rotation=turn)
+        ax.text(middle, -height / 2 - 0.12, below, ha="center", va="top")
         if i:
-            ax.annotate(
-                "",
-                (x - 0.03, 0),
-                (x - 0.33, 0),
-                arrowprops={"arrowstyle": "->"},
-            )
+            arrow = {"arrowstyle": "->"}
+            ax.annotate("", (x - 0.03, 0), (x - 0.33, 0), arrowprops=arrow)
         x += width + 0.38
     ax.set(xlim=(-0.2, x - 0.2), ylim=(-2.6, 2.4))
     ax.set_axis_off()
-    if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 2)
+    ax.set_title(title)
     fig.tight_layout()
     return fig
 
@@ -329,20 +270,13 @@ LEGEND = (
     "grey: zero padding · blue: input values some window reads · red: "
     "values no window reads · orange / purple: the first / last window"
 )
+LEGEND_2D = " · numbers: taps reading each value · dots: where windows start"
 
 
 def _cell(ax, x, y, color, edge="white", inset=0.0, width=1.0, text=None):
     side = 1 - 2 * inset
-    ax.add_patch(
-        Rectangle(
-            (x + inset, y + inset),
-            side,
-            side,
-            facecolor=color,
-            edgecolor=edge,
-            linewidth=width,
-        )
-    )
+    box = Rectangle((x + inset, y + inset), side, side, linewidth=width)
+    ax.add_patch(box).set(facecolor=color, edgecolor=edge)
     if text is not None:
         ax.text(x + 0.5, y + 0.5, text, ha="center", va="center")
 
@@ -369,6 +303,13 @@ def _input(ax, count, top, left, rows, columns, numbers=False):
             _cell(ax, c, r, color, text=text)
 
 
+def _show(value) -> str:
+    """7 -> '7', (7, 7) -> '7×7'."""
+    return (
+        "×".join(map(str, value)) if isinstance(value, tuple) else str(value)
+    )
+
+
 def draw_windows(
     size, kernel_size, stride=1, padding=0, dilation=1, *, max_windows=12
 ):
@@ -391,17 +332,13 @@ def draw_windows(
         (a,) = axes
         shown = min(a.windows, max_windows)
         rows = 1.3 + shown + (shown < a.windows)
-        fig, ax = plt.subplots(
-            figsize=(max(6.0, inch * a.padded + 1.2), inch * rows + 1.3),
-            layout="constrained",
-        )
+        figsize = (max(6.0, inch * a.padded + 1.2), inch * rows + 1.3)
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
         _input(ax, count[None], 0, a.left, 1, a.padded)
         for j in range(shown):
             y, taps = 1.3 + j, a.taps(j)
             color = FIRST if j == 0 else LAST if j == a.windows - 1 else WINDOW
-            ax.plot(
-                [taps[0] + 0.5, taps[-1] + 0.5], [y + 0.5] * 2, color=color
-            )
+            ax.plot([taps[0] + 0.5, taps[-1] + 0.5], [y + 0.5] * 2, c=color)
             for q in taps:
                 _cell(ax, q, y, color, edge=color, inset=0.12)
             ax.text(-0.3, y + 0.5, f"out[{j}]", ha="right", va="center")
@@ -413,61 +350,37 @@ def draw_windows(
         ax.set_xlim(-1.8, a.padded + 0.1)
     elif len(axes) == 2:
         ah, aw = axes
+        out_w, out_h = max(aw.windows, 3), max(ah.padded, ah.windows)
+        figsize = (max(6.0, inch * (aw.padded + 3) + 2), inch * out_h + 1.6)
+        ratios = [aw.padded, out_w]
         fig, (ax, ax_out) = plt.subplots(
-            1,
-            2,
-            figsize=(
-                max(6.0, inch * (aw.padded + 3) + 2),
-                inch * max(ah.padded, ah.windows) + 1.6,
-            ),
-            gridspec_kw={"width_ratios": [aw.padded, max(aw.windows, 3)]},
-            layout="constrained",
+            1, 2, figsize=figsize, width_ratios=ratios, layout="constrained"
         )
         _input(ax, count, ah.left, aw.left, ah.padded, aw.padded, True)
         for jr in range(ah.windows):  # a dot where each window starts
             for jc in range(aw.windows):
-                ax.plot(
-                    jc * aw.stride + 0.18, jr * ah.stride + 0.18, "ok", ms=2.5
-                )
+                ax.plot(jc * aw.stride + 0.2, jr * ah.stride + 0.2, "ok", ms=2)
                 _cell(ax_out, jc, jr, WINDOW)
-        for (jr, jc), color in (
-            ((ah.windows - 1, aw.windows - 1), LAST),
-            ((0, 0), FIRST),
-        ):
+        ends = [(ah.windows - 1, aw.windows - 1, LAST), (0, 0, FIRST)]
+        for jr, jc, color in ends:
             for r in ah.taps(jr):
                 for c in aw.taps(jc):
                     _cell(ax, c, r, "none", edge=color, inset=0.08, width=2.2)
             _cell(ax_out, jc, jr, color)
-        padded = (
-            ""
-            if (ah.left, aw.left, ah.right, aw.right) == (0,) * 4
-            else f", padded to {ah.padded}×{aw.padded}"
-        )
-        _grid(ax, aw.padded, ah.padded, f"input {ah.size}×{aw.size}{padded}")
-        _grid(
-            ax_out,
-            max(aw.windows, 3),
-            max(ah.padded, ah.windows),
-            f"output {ah.windows}×{aw.windows}",
-        )
+        title = f"input {ah.size}×{aw.size}"
+        if (ah.padded, aw.padded) != (ah.size, aw.size):
+            title += f", padded to {ah.padded}×{aw.padded}"
+        _grid(ax, aw.padded, ah.padded, title)
+        _grid(ax_out, out_w, out_h, f"output {ah.windows}×{aw.windows}")
     else:
-        raise ValueError(
-            f"draw_windows draws 1D or 2D convolutions, got size={size!r}"
-        )
-    show = lambda v: "×".join(map(str, v)) if isinstance(v, tuple) else str(v)  # noqa: E731
-    title = (
-        f"input {show(size)}, kernel {show(kernel_size)}, stride {stride!r}, "
-        f"padding {padding!r}, dilation {dilation!r} → output {show(out)}"
-    )
-    legend = LEGEND + (
-        " · numbers: how many taps read each value"
-        " · dots: where each window starts"
-        if len(axes) == 2
-        else ""
-    )
+        raise ValueError(f"draw_windows draws 1D or 2D, not size={size!r}")
+    title = f"input {_show(size)}, kernel {_show(kernel_size)}, stride "
+    title += f"{stride!r}, padding {padding!r}, dilation {dilation!r}"
+    title += f" → output {_show(out)}"
+    legend = LEGEND if len(axes) == 1 else LEGEND + LEGEND_2D
     chars = int(fig.get_figwidth() * 72 / (0.55 * FONT_SIZE))
     fig.suptitle(textwrap.fill(title, chars), fontsize=FONT_SIZE + 1)
     fig.supxlabel(
-        textwrap.fill(legend, chars), fontsize=FONT_SIZE, color="#555555"
+        textwrap.fill(legend, chars), fontsize=FONT_SIZE, color="#555"
     )
     return fig
