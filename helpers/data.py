@@ -453,13 +453,10 @@ def cats_vs_dogs_datasets(
     root = Path(root) if root is not None else data_dir()
     transform = transform or transforms.ToTensor()
     tfs = (train_transform or transform, transform)
-    if is_quick():
-        per_class, test_per_class = (
-            min(n or 10**9, q // 2)
-            for n, q in zip(
-                (per_class, test_per_class), QUICK_SIZES["cats_vs_dogs"]
-            )
-        )
+    if is_quick():  # QUICK_SIZES counts images: half of each are cats
+        n_train, n_test = QUICK_SIZES["cats_vs_dogs"]
+        per_class = min(per_class or n_train, n_train // 2)
+        test_per_class = min(test_per_class or n_test, n_test // 2)
     if (root / "oxford-iiit-pet").exists():
         source = _found("Oxford-IIIT Pet", "data folder", FROM_FOLDER)
     elif _download("Oxford-IIIT Pet", root, datasets.OxfordIIITPet):
