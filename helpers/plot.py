@@ -15,14 +15,13 @@ import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from torch.utils.data import DataLoader
 from torchvision.utils import make_grid
 
-from .shapes import _axes, _ndim, pytorch_refusal
+from .shapes import _axes, coverage, pytorch_refusal
 
 #: The website's content width, 730 px, in inches of a notebook PNG (100 dpi).
 PAGE_INCHES = 7.3
@@ -381,7 +380,14 @@ def _finish(ax, width, height):
     ax.set_axis_off()
 
 
-def _draw_1d(axis, refused: bool, max_windows: int):
+def _taps(axis, j: int) -> range:
+    """The cells of the padded input that window ``j`` reads."""
+    start = j * axis.stride
+    return range(start, start + axis.span, axis.dilation)
+
+
+def _draw_1d(axis, count, max_windows: int):
+    refused = count is None  # count: how many taps read each input value
     overrun = refused and axis.span > axis.padded  # the window does not fit
     shown = 0 if refused else min(axis.windows, max_windows)
     more = 0 if refused else axis.windows - shown
@@ -390,7 +396,6 @@ def _draw_1d(axis, refused: bool, max_windows: int):
     inch = min(0.42, (PAGE_INCHES - 1.2) / width)  # per cell, to fit the page
     fig, ax = plt.subplots(figsize=(max(6.0, inch * width + 1.2),
                                     inch * rows + 1.3), layout="constrained")
-    count = None if refused else axis.count()
     for q in range(axis.padded):
         i = q - axis.left
         if 0 <= i < axis.size:
@@ -412,7 +417,7 @@ def _draw_1d(axis, refused: bool, max_windows: int):
         y = 1.3 + j
         color = (FIRST_COLOR if j == 0 else
                  LAST_COLOR if j == axis.windows - 1 else WINDOW_COLOR)
-        taps = axis.taps(j)
+        taps = _taps(axis, j)
         ax.plot([taps[0] + 0.5, taps[-1] + 0.5], [y + 0.5, y + 0.5],
                 color=color, linewidth=1, zorder=2)
         for q in taps:
@@ -427,8 +432,9 @@ def _draw_1d(axis, refused: bool, max_windows: int):
     return fig
 
 
-def _draw_2d(axes, refused: bool):
+def _draw_2d(axes, count):
     ah, aw = axes
+    refused = count is None  # count: how many taps read each input value
     out_h, out_w = ah.windows, aw.windows
     width, height = max(aw.padded, aw.span), max(ah.padded, ah.span)
     inch = min(0.34, (PAGE_INCHES - 2) / (width + max(out_w, 3)))
@@ -442,7 +448,6 @@ def _draw_2d(axes, refused: bool):
                            inch * max(height, out_h) + 1.6),
             gridspec_kw={"width_ratios": [width, max(out_w, 3)]},
             layout="constrained")
-    count = None if refused else np.multiply.outer(ah.count(), aw.count())
     numbers = inch >= 0.22  # room for a number in each cell
     for r in range(ah.padded):
         for c in range(aw.padded):
@@ -467,8 +472,8 @@ def _draw_2d(axes, refused: bool):
                 _cell(ax_out, jc, jr, WINDOW_COLOR)
         for (jr, jc), color in (((out_h - 1, out_w - 1), LAST_COLOR),
                                 ((0, 0), FIRST_COLOR)):
-            for r in ah.taps(jr):
-                for c in aw.taps(jc):
+            for r in _taps(ah, jr):
+                for c in _taps(aw, jc):
                     _cell(ax_in, c, r, "none", edge=color, width=2.2,
                           inset=0.08, z=3)
             _cell(ax_out, jc, jr, color)
@@ -505,13 +510,15 @@ def draw_windows(size, kernel_size, stride=1, padding=0, dilation=1, *,
     reads are red. Parameters PyTorch refuses are drawn too (the window
     sticking out), with PyTorch's error as the title instead of a crash.
     """
-    if _ndim(size) not in (1, 2):
+    axes = _axes(size, kernel_size, stride, padding, dilation)
+    if len(axes) not in (1, 2):
         raise ValueError("draw_windows draws 1D (int) or 2D (pair) "
                          f"convolutions, got size={size!r}")
     refusal = pytorch_refusal(size, kernel_size, stride, padding, dilation)
-    axes = _axes(size, kernel_size, stride, padding, dilation)
-    fig = (_draw_1d(axes[0], refusal is not None, max_windows)
-           if len(axes) == 1 else _draw_2d(axes, refusal is not None))
+    count = None if refusal else coverage(size, kernel_size, stride, padding,
+                                          dilation)
+    fig = (_draw_1d(axes[0], count, max_windows)
+           if len(axes) == 1 else _draw_2d(axes, count))
     settings = (f"input {_show(size)}, kernel {_show(kernel_size)}, stride "
                 f"{stride!r}, padding {padding!r}, dilation {dilation!r}")
     if refusal is None:
