@@ -210,6 +210,20 @@ def test_trace_shapes_names_the_layer_in_a_sequential():
         trace_shapes(net, (1, -1, 28, 28), show=False)
 
 
+def test_trace_shapes_blames_no_layer_for_the_models_own_code():
+    class Reshaping(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 1, 3)
+
+        def forward(self, x):
+            return self.conv(x).view(-1, 7)  # 36 values do not fill rows of 7
+
+    with pytest.raises(ValueError) as raised:
+        trace_shapes(Reshaping(), (1, 1, 8, 8), show=False)
+    assert "conv" not in str(raised.value)  # the layer itself ran fine
+
+
 def test_count_parameters_after_freezing():
     net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Conv2d(8, 4, 1))
     assert count_parameters(net) == (3 * 3 * 3 * 8 + 8 + 8 * 4 + 4,) * 2
