@@ -48,6 +48,13 @@ def _like(size, values):
     return values[0] if _is_int(size) else tuple(values)
 
 
+def _ndim(size) -> int:
+    ndim = len(size) if isinstance(size, (tuple, list)) else 1
+    if not 1 <= ndim <= 3:  # PyTorch has Conv1d to Conv3d
+        raise ValueError(f"size must be an int or 1 to 3 ints, got {size!r}")
+    return ndim
+
+
 def _read(name: str, value, ndim: int, least: int = 1) -> tuple[int, ...]:
     """The argument reader: an int, or one per dimension, as ``ndim`` ints."""
     values = (value,) * ndim if _is_int(value) else value
@@ -64,9 +71,7 @@ def _read(name: str, value, ndim: int, least: int = 1) -> tuple[int, ...]:
 def _axes(size, kernel_size, stride=1, padding=0, dilation=1, ceil=False):
     """One :class:`_Axis` per dimension; refuses only what cannot be read,
     so that a layer PyTorch refuses can still be drawn."""
-    n = len(size) if isinstance(size, (tuple, list)) else 1
-    if not 1 <= n <= 3:
-        raise ValueError(f"size must be an int or 1 to 3 ints, got {size!r}")
+    n = _ndim(size)
     sizes = _read("size", size, n)
     kernels = _read("kernel_size", kernel_size, n)
     strides, dils = _read("stride", stride, n), _read("dilation", dilation, n)
@@ -153,7 +158,7 @@ def pytorch_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
         axes = _axes(size, kernel_size, 1, padding, dilation)
         padding = _like(size, [a.left for a in axes])
     shape = [size] if _is_int(size) else list(size)
-    conv = getattr(nn, f"Conv{len(shape)}d")
+    conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[_ndim(size) - 1]
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. 'same' with an even kernel
         layer = conv(1, 1, kernel_size, stride, padding, dilation, bias=False)

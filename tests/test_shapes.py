@@ -277,6 +277,13 @@ def test_pytorch_accepts_what_it_accepts():
     assert pytorch_refusal(8, 3, 3) is None
 
 
+@pytest.mark.parametrize("size", [(), (7, 7, 7, 7)])
+def test_no_convolution_beyond_3d(size):
+    with pytest.raises(ValueError):
+        pytorch_output_size(size, 1)
+    assert pytorch_refusal(size, 1).startswith("ValueError")
+
+
 def test_coverage_marks_values_no_window_reads():
     # the floor drops 6 and 7
     assert coverage(8, 3, stride=3).tolist() == [1, 1, 1, 1, 1, 1, 0, 0]
