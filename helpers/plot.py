@@ -303,6 +303,11 @@ def _input(ax, count, top, left, rows, columns, numbers=False):
             _cell(ax, c, r, color, text=text)
 
 
+def _taps(axis, j: int) -> list[int]:
+    """The cells of the padded input that window ``j`` reads."""
+    return [j * axis.stride + t * axis.dilation for t in range(axis.kernel)]
+
+
 def _show(value) -> str:
     """7 -> '7', (7, 7) -> '7×7'."""
     return (
@@ -336,7 +341,7 @@ def draw_windows(
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
         _input(ax, count[None], 0, a.left, 1, a.padded)
         for j in range(shown):
-            y, taps = 1.3 + j, a.taps(j)
+            y, taps = 1.3 + j, _taps(a, j)
             color = FIRST if j == 0 else LAST if j == a.windows - 1 else WINDOW
             ax.plot([taps[0] + 0.5, taps[-1] + 0.5], [y + 0.5] * 2, c=color)
             for q in taps:
@@ -363,8 +368,8 @@ def draw_windows(
                 _cell(ax_out, jc, jr, WINDOW)
         ends = [(ah.windows - 1, aw.windows - 1, LAST), (0, 0, FIRST)]
         for jr, jc, color in ends:
-            for r in ah.taps(jr):
-                for c in aw.taps(jc):
+            for r in _taps(ah, jr):
+                for c in _taps(aw, jc):
                     _cell(ax, c, r, "none", edge=color, inset=0.08, width=2.2)
             _cell(ax_out, jc, jr, color)
         title = f"input {ah.size}×{aw.size}"

@@ -1,6 +1,6 @@
-"""helpers.shapes: what its refusals say, the arithmetic chapter 2 takes apart
-(coverage, the report, PyTorch's own answer), same padding and shape traces.
-The comparison with PyTorch over grids of settings is in
+"""helpers.shapes: what it accepts and refuses, the arithmetic chapter 2 takes
+apart (coverage, the report, PyTorch's own answer), same padding and shape
+traces. The comparison with PyTorch over grids of settings is in
 test_shapes_pytorch.py."""
 
 import itertools
@@ -39,62 +39,40 @@ def test_ints_in_int_out_tuples_in_tuple_out():
     assert pool_output_size((28, 28), 2) == (14, 14)
 
 
-def test_ceil_mode_drops_a_window_that_would_start_in_the_padding():
-    # 5 inputs, kernel 2, stride 2, padding 1: ceil gives 4 windows, but the
-    # 4th would start at 6 >= 5 + 1
-    assert pool_output_size(5, 2, 2, padding=1, ceil_mode=True) == 3
-    assert (
-        nn.MaxPool1d(2, 2, padding=1, ceil_mode=True)(
-            torch.zeros(1, 1, 5)
-        ).shape[-1]
-        == 3
-    )
-
-
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "function, kwargs",
     [
-        (dict(size=3, kernel_size=5), "the kernel does not fit"),
+        (conv_output_size, dict(size=3, kernel_size=5)),
         (
+            conv_output_size,
             dict(size=10, kernel_size=3, stride=2, padding="same"),
-            "padding='same' needs stride 1",
         ),
-        (
-            dict(size=10, kernel_size=3, padding="full"),
-            "padding must be an int, a tuple of ints, 'valid' or",
-        ),
-        (
-            dict(size=(10, 10), kernel_size=(3, 3, 3)),
-            r"kernel_size must be an int or 2 int\(s\)",
-        ),
+        (conv_output_size, dict(size=10, kernel_size=3, padding="full")),
+        (conv_output_size, dict(size=(10, 10), kernel_size=(3, 3, 3))),
+        (pool_output_size, dict(size=5, kernel_size=2, padding=2)),
+        (pool_output_size, dict(size=1, kernel_size=3)),
+        (pool_output_size, dict(size=5, kernel_size=2, padding=-1)),
+        (pool_output_size, dict(size=5, kernel_size=3, padding="same")),
     ],
 )
-def test_conv_refusals_say_why(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        conv_output_size(**kwargs)
+def test_values_pytorch_refuses_are_value_errors(function, kwargs):
+    with pytest.raises(ValueError):
+        function(**kwargs)
+
+
+def test_the_padding_words_of_chapter_2():
+    # 'full' is D*(F - 1) zeros on each side: the chapter-2 functions take it,
+    # conv_output_size refuses it as PyTorch does
+    assert pytorch_output_size(10, 3, padding="full", dilation=2) == 14
+    assert coverage(5, 3, padding="full").tolist() == [3] * 5
+    assert output_size_report(5, 3, padding="full").endswith("7 (agrees)")
+    assert pytorch_refusal(10, 3, padding="full") is None
+    with pytest.raises(ValueError):
+        conv_output_size(10, 3, padding="full")
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        (
-            dict(size=5, kernel_size=2, padding=2),
-            "padding must be at most half of kernel_size",
-        ),
-        (dict(size=1, kernel_size=3), "the window does not fit"),
-        (
-            dict(size=5, kernel_size=2, padding=-1),
-            "padding must be non-negative",
-        ),
-    ],
-)
-def test_pool_refusals_say_why(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        pool_output_size(**kwargs)
-
-
-@pytest.mark.parametrize(
-    "kernel,dilation", [(1, 1), (3, 1), (5, 1), (3, 2), (7, 3)]
+    "kernel,dilation", [(1, 1), (3, 1), (5, 1), (3, 2), (7, 3), (2, 2)]
 )
 def test_same_padding_keeps_the_size(kernel, dilation):
     p = same_padding(kernel, dilation)
@@ -103,11 +81,11 @@ def test_same_padding_keeps_the_size(kernel, dilation):
 
 
 def test_same_padding_refuses_even_kernels_and_bad_types():
-    with pytest.raises(ValueError, match="odd"):
+    with pytest.raises(ValueError):
         same_padding(4)
-    with pytest.raises(TypeError, match="kernel_size"):
+    with pytest.raises(TypeError):
         same_padding(3.0)
-    with pytest.raises(ValueError, match="dilation"):
+    with pytest.raises(ValueError):
         same_padding(3, 0)
 
 
@@ -128,8 +106,10 @@ def test_trace_shapes_lenet_reaches_16x4x4(capsys):
     assert sum(r.params for r in rows) == sum(
         p.numel() for p in net.parameters()
     )
-    out = capsys.readouterr().out
-    assert "[64, 16, 4, 4]" in out and "total" in out
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["input", "[64,", "1,", "28,", "28]"]
+    assert lines[-1].split() == ["total", f"{count_parameters(net)[1]:,}"]
+    assert len(lines) == 2 + len(rows) + 1  # header, input, rows, total
 
 
 def test_chapter_4_exercise_1_mnist_convnet_numbers():
@@ -163,14 +143,85 @@ def test_chapter_4_exercise_1_mnist_convnet_numbers():
     )
 
 
-def test_trace_shapes_names_the_layer_that_refuses_the_shape():
+class Scaled(nn.Module):
+    """A block with a parameter of its own besides its layers, and its own
+    code between them."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1))
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return torch.relu(self.body(x)) * self.scale
+
+
+class Nested(nn.Module):
+    """Layers two and three levels deep, and a flatten in the model's own
+    code."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU()),
+            Scaled(4),
+            nn.MaxPool2d(2),
+        )
+        self.head = nn.Linear(4 * 3 * 3, 10)
+
+    def forward(self, x):
+        return self.head(torch.flatten(self.features(x), 1))
+
+
+def test_trace_shapes_follows_layers_nested_in_blocks():
+    model = Nested()
+    rows = trace_shapes(model, (2, 1, 8, 8), show=False)
+    assert [(r.name, r.output_shape) for r in rows] == [
+        ("features.0.0", (2, 4, 6, 6)),
+        ("features.0.1", (2, 4, 6, 6)),
+        ("features.1.body.0", (2, 4, 6, 6)),
+        ("features.1", (2, 4, 6, 6)),  # the block with its own parameter
+        ("features.2", (2, 4, 3, 3)),
+        ("head", (2, 10)),
+    ]
+    assert rows[3].params == 1
+    assert sum(r.params for r in rows) == count_parameters(model)[1]
+
+
+def test_trace_shapes_names_the_nested_layer_that_refuses_the_shape():
+    model = Nested()
+    model.train()
+    with pytest.raises(
+        ValueError, match=r"'features\.0\.0' given shape \[1, 3"
+    ):
+        trace_shapes(model, (1, 3, 8, 8), show=False)
+    assert model.training  # mode restored
+    with pytest.raises(ValueError, match=r"'head' given shape \[1, 64\]"):
+        trace_shapes(model, (1, 1, 10, 10), show=False)
+    assert model.training
+    assert not model.features[0][0]._forward_hooks  # hooks removed
+
+
+def test_trace_shapes_names_the_layer_in_a_sequential():
     net = nn.Sequential(nn.Conv2d(1, 6, 5), nn.Flatten(), nn.Linear(100, 10))
-    net.train()
     with pytest.raises(ValueError, match=r"layer '2' given shape \[1, 3456\]"):
         trace_shapes(net, (1, 1, 28, 28), show=False)
-    assert net.training  # mode restored
-    with pytest.raises(ValueError, match="input_shape"):
-        trace_shapes(net, (1, 0, 28, 28), show=False)
+    with pytest.raises(ValueError):
+        trace_shapes(net, (1, -1, 28, 28), show=False)
+
+
+def test_trace_shapes_blames_no_layer_for_the_models_own_code():
+    class Reshaping(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 1, 3)
+
+        def forward(self, x):
+            return self.conv(x).view(-1, 7)  # 36 values do not fill rows of 7
+
+    with pytest.raises(ValueError) as raised:
+        trace_shapes(Reshaping(), (1, 1, 8, 8), show=False)
+    assert "conv" not in str(raised.value)  # the layer itself ran fine
 
 
 def test_count_parameters_after_freezing():
@@ -181,16 +232,6 @@ def test_count_parameters_after_freezing():
     assert count_parameters(net) == (8 * 4 + 4, 3 * 3 * 3 * 8 + 8 + 8 * 4 + 4)
 
 
-def test_formula_and_pytorch_agree_or_refuse_together():
-    for case in GRID_1D:
-        try:
-            expected = conv_output_size(*case)
-        except ValueError:
-            assert pytorch_refusal(*case) is not None, case
-        else:
-            assert pytorch_output_size(*case) == expected, case
-
-
 @pytest.mark.parametrize(
     "args, expected",
     [
@@ -199,8 +240,8 @@ def test_formula_and_pytorch_agree_or_refuse_together():
         (((6, 8), (3, 2), (2, 1), (1, 0), 1), (3, 7)),
         (((9, 9), 3, 1, 0, 2), (5, 5)),
         (((5, 6), (2, 4), 1, "same", (2, 1)), (5, 6)),
+        (((4, 5, 6), 3, 1, 0, 1), (2, 3, 4)),
         ((10, 3, 1, "valid", 1), 8),
-        ((10, 3, 1, "full", 2), 14),  # full padding: W + D(F - 1)
     ],
 )
 def test_pytorch_output_size_handles_tuples_and_padding_words(args, expected):
@@ -218,61 +259,40 @@ def test_pytorch_output_size_leaves_the_random_state_alone():
 @pytest.mark.parametrize(
     "args, error",
     [
-        ((4, 5), "RuntimeError: Calculated padded input size"),
-        (
-            (7, 3, 2, "same"),
-            "ValueError: padding='same' is not supported for strided "
-            "convolutions",
-        ),
-        (
-            ((4, 4), 3, 1, 0, 2),
-            "Kernel size can't be greater than actual input size",
-        ),
+        ((4, 5), "RuntimeError"),
+        ((7, 3, 2, "same"), "ValueError"),
+        (((4, 4), 3, 1, 0, 2), "RuntimeError"),
+        ((10, 3, 1, -1), "RuntimeError"),
     ],
 )
 def test_refusals_are_pytorchs_own_errors(args, error):
-    assert error in pytorch_refusal(*args)
+    with pytest.raises(Exception) as raised:
+        pytorch_output_size(*args)
+    first_line = str(raised.value).splitlines()[0]
+    assert pytorch_refusal(*args) == f"{error}: {first_line}"
+    assert type(raised.value).__name__ == error
 
 
 def test_pytorch_accepts_what_it_accepts():
     assert pytorch_refusal(8, 3, 3) is None
 
 
+@pytest.mark.parametrize("size", [(), (7, 7, 7, 7)])
+def test_no_convolution_beyond_3d(size):
+    with pytest.raises(ValueError):
+        pytorch_output_size(size, 1)
+    assert pytorch_refusal(size, 1).startswith("ValueError")
+
+
 def test_coverage_marks_values_no_window_reads():
     # the floor drops 6 and 7
-    assert coverage(8, 3, stride=3).tolist() == [
-        1,
-        1,
-        1,
-        1,
-        1,
-        1,
-        0,
-        0,
-    ]
+    assert coverage(8, 3, stride=3).tolist() == [1, 1, 1, 1, 1, 1, 0, 0]
     # odd ones skipped
-    assert coverage(9, 3, stride=2, dilation=2).tolist() == [
-        1,
-        0,
-        2,
-        0,
-        3,
-        0,
-        2,
-        0,
-        1,
-    ]
-    # full padding: every tap reads every value
-    assert coverage(5, 3, padding="full").tolist() == [3] * 5
+    assert coverage(9, 3, stride=2, dilation=2).tolist() == (
+        [1, 0, 2, 0, 3, 0, 2, 0, 1]
+    )
     # one zero left, two right
-    assert coverage(6, 4, padding="same").tolist() == [
-        2,
-        3,
-        4,
-        4,
-        4,
-        3,
-    ]
+    assert coverage(6, 4, padding="same").tolist() == [2, 3, 4, 4, 4, 3]
 
 
 def test_coverage_is_the_gradient_of_a_kernel_of_ones():
@@ -302,8 +322,9 @@ def test_coverage_is_the_gradient_of_a_kernel_of_ones():
         ((6, 6), 4, 1, "same", 1),
     ],
 )
-def test_coverage_in_2d_is_the_gradient_too(size, kernel, stride, padding,
-                                            dilation):
+def test_coverage_in_2d_is_the_gradient_too(
+    size, kernel, stride, padding, dilation
+):
     x = torch.zeros(1, 1, *size, requires_grad=True)
     k = (kernel, kernel) if isinstance(kernel, int) else kernel
     F.conv2d(
@@ -330,25 +351,20 @@ def test_report_shows_the_arithmetic_and_pytorchs_answer():
         "width: ⌊(8 + 2·0 − 1·(2 − 1) − 1)/1⌋ + 1 = ⌊6/1⌋ + 1 = 7",
         "PyTorch: (3, 7) (agrees)",
     ]
+    # uneven zeros
     assert output_size_report(6, 4, padding="same").startswith(
-        # uneven zeros
         "length: ⌊(6 + 1 + 2 − "
     )
+    assert output_size_report((3, 4, 5), 3).startswith("depth: ")
 
 
-def test_report_gives_both_errors_where_pytorch_refuses():
-    lines = output_size_report(4, 5).splitlines()
+@pytest.mark.parametrize(
+    "args", [(4, 5), (7, 3, 2, "same"), (10, 3, 1, -1), (10, 3, 0)]
+)
+def test_report_gives_both_errors_where_pytorch_refuses(args):
+    lines = output_size_report(*args).splitlines()
     assert lines[0] == "PyTorch refuses these parameters."
-    assert lines[1].startswith("PyTorch: RuntimeError:")
-    assert lines[2].startswith(
-        "conv_output_size: ValueError: the kernel does not fit"
-    )
-    lines = output_size_report(7, 3, stride=2, padding="same").splitlines()
-    assert (
-        lines[1]
-        == "PyTorch: ValueError: padding='same' is not supported for strided "
-        "convolutions"
-    )
-    assert lines[2].startswith(
-        "conv_output_size: ValueError: padding='same' needs stride 1"
-    )
+    assert lines[1] == f"PyTorch: {pytorch_refusal(*args)}"
+    with pytest.raises(ValueError) as ours:
+        conv_output_size(*args)
+    assert lines[2] == f"conv_output_size: ValueError: {ours.value}"

@@ -119,7 +119,9 @@ GRIDS = {
 for _n in (1, 2):  # average pooling: the max-pooling grid without dilation
     _sizes, _grid = GRIDS["max", _n]
     GRIDS["avg", _n] = (
-        _sizes, {k: v for k, v in _grid.items() if k != "dilation"})
+        _sizes,
+        {k: v for k, v in _grid.items() if k != "dilation"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,7 +169,8 @@ def test_maxpool_padding_is_limited_by_the_kernel_not_the_dilated_window():
 BAD = {
     "kernel_size": [2.0, True, None, "2", (), (2, 2, 2), [2.5], np.float32(2)],
     "stride": [2.0, True, (), (1, 1, 1), "1"],
-    "padding": [1.0, True, (), (1, 1, 1), "full", "SAME"],
+    # words: pooling takes none, a convolution 'valid' and 'same' only
+    "padding": [1.0, True, (), (1, 1, 1), "full", "SAME", "pad"],
     "dilation": [1.0, True, (), (1, 1, 1)],
     "ceil_mode": [1, 0, "yes", None, np.bool_(True)],
 }
@@ -179,9 +182,6 @@ BAD_CASES = [
     # average pooling has no dilation
     if not (name == "dilation" and kind == "avg")
     and not (name == "ceil_mode" and kind == "conv")
-    and not (
-        name == "padding" and kind != "conv" and value in ("full", "SAME")
-    )
 ]
 
 
@@ -248,3 +248,12 @@ def test_numpy_ints_are_ints_as_in_pytorch():
         == pytorch("max", (7, 7), kernel_size=k)
         == (2, 2)
     )
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("word", ["valid", "same"])
+def test_pooling_takes_no_padding_words(kind, word):
+    theirs = pytorch(kind, 7, kernel_size=3, padding=word)
+    ours = helpers(kind, 7, kernel_size=3, padding=word)
+    assert isinstance(theirs, Exception) and isinstance(ours, ValueError)
+    assert "padding" in str(ours)
