@@ -1,14 +1,6 @@
-"""Training and evaluation: ``train_epoch``, ``evaluate``, ``fit``,
-``predict``, a confusion matrix, and results over seeds (``spread``,
-``format_spread``, ``ranges_overlap``, ``verdict``, ``false_alarm``).
-
-``train_epoch``, ``evaluate`` and the five functions of results over seeds
-are written out in chapter 4, in cells whose code is exactly the code below
-(a test compares them). ``fit`` calls the two
-once per epoch, as chapter 4's loop does, keeps the weights of the epoch with
-the best validation accuracy, and adds a progress bar, one printed line per
-epoch, a history and checks that stop a run going wrong.
-"""
+"""Training and evaluation, and results over seeds (chapter 4, which writes
+out ``train_epoch``, ``evaluate`` and the functions of results over seeds in
+cells whose code is exactly the code below: a test compares them)."""
 
 from __future__ import annotations
 
@@ -84,24 +76,16 @@ def fit(
     log=print,
     keep_best: bool = True,
 ) -> dict[str, list[float]]:
-    """Train ``model`` for ``epochs`` epochs: :func:`train_epoch`, then
-    :func:`evaluate` on ``val_loader`` (the validation set), then one
-    ``scheduler.step()``, each epoch (chapter 4).
+    """Chapter 4's loop: each epoch :func:`train_epoch`, :func:`evaluate` on
+    ``val_loader`` and one ``scheduler.step()``; then, with ``keep_best``,
+    the weights of the epoch of highest validation accuracy (the first such).
 
-    With ``keep_best`` (the default) and a ``val_loader``, the model ends
-    with the weights of the epoch of highest validation accuracy (the first
-    such epoch), as chapter 4's loop does; a line says so when that is not
-    the last epoch.
-
-    ``optimizer`` defaults to Adam (lr 1e-3) over the parameters that
-    require gradients, ``loss_fn`` to cross-entropy, ``device`` to
-    :func:`helpers.get_device`. In quick mode (``CNN_BOOK_QUICK=1``) at most
-    one epoch runs. A tqdm bar shows progress within an epoch; one line per
-    epoch goes to ``log`` (``None``: silent). A NaN or infinite loss stops
-    training with ``FloatingPointError`` before it reaches the weights.
-
-    Returns a history: ``{"epoch", "train_loss", "train_acc", "val_loss",
-    "val_acc", "seconds"}``, one entry per epoch.
+    Defaults: Adam (lr 1e-3) over the trainable parameters, cross-entropy,
+    :func:`helpers.get_device`; at most one epoch in quick mode. A tqdm bar
+    shows progress, one line per epoch goes to ``log`` (``None``: silent),
+    and a NaN or infinite loss stops training (``FloatingPointError``)
+    before it reaches the weights. Returns the history: ``{"epoch",
+    "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}``.
     """
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
