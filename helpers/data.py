@@ -1,24 +1,19 @@
 """Datasets and pretrained weights, and where each came from (chapters 4-6).
 
 A dataset is looked for in this order, and one printed line says which
-source was used:
+source was used: the data folder (``$CNN_BOOK_DATA``, by default ``data/``
+at the repository root) in torchvision's layout; an offline copy a package
+provides (Fashion-MNIST: Debian's ``dataset-fashion-mnist``); torchvision's
+download (unless ``CNN_BOOK_OFFLINE=1``); a small **stand-in**, made in
+memory from a fixed seed, with honest class names (CIFAR-10 and Oxford-IIIT
+Pet; Fashion-MNIST has none).
 
-1. the data folder (``$CNN_BOOK_DATA``, by default ``data/`` at the
-   repository root), in torchvision's layout;
-2. an offline copy a package provides (Fashion-MNIST: Debian's
-   ``dataset-fashion-mnist``);
-3. torchvision's own download (unless ``CNN_BOOK_OFFLINE=1``);
-4. a small **stand-in**, made in memory from a fixed seed, with honest class
-   names (CIFAR-10 and Oxford-IIIT Pet; Fashion-MNIST has none).
-
-Files are only ever added to the data folder, each written under a
-temporary name and then renamed, so an interrupted copy or download leaves
-nothing half-written and two notebooks may start at once. Files that are
-there but damaged are never deleted: the error names the folder and the fix.
-Quick mode (``CNN_BOOK_QUICK=1``) keeps a fixed random subset of each split.
+Files are only ever added to the data folder: each is made in a temporary
+folder and moved into place by a rename, so an interrupted copy or download
+leaves nothing half-written and two notebooks may start at once. Damaged
+files are never deleted: the error names the folder and the fix. Quick mode
+(``CNN_BOOK_QUICK=1``) keeps a fixed random subset of each split.
 """
-
-from __future__ import annotations
 
 import contextlib
 import gzip
@@ -26,10 +21,9 @@ import io
 import os
 import socket
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlparse
+from urllib.error import HTTPError, URLError
 
 import numpy as np
 import torch
@@ -40,22 +34,14 @@ from torchvision import datasets, models, transforms
 from . import DATA_ENV, data_dir, is_quick, offline, say
 
 FASHION_MNIST_CLASSES = datasets.FashionMNIST.classes
-PET_CLASSES = ["cat", "dog"]
-PET_STANDIN_CLASSES = ["cat", "not_cat"]
+PET_CLASSES, PET_STANDIN_CLASSES = ["cat", "dog"], ["cat", "not_cat"]
 #: The sizes (train, test) of the fixed subsets that quick mode keeps.
-QUICK_SIZES = {
-    "fashion_mnist": (3000, 1000),
-    "cifar10": (2000, 500),
-    "cats_vs_dogs": (40, 20),
-}
+QUICK_SIZES = {"fashion_mnist": (3000, 1000), "cifar10": (2000, 500)}
+QUICK_SIZES["cats_vs_dogs"] = (40, 20)
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-FROM_FOLDER = "real data, from the data folder"
-DOWNLOADED = "real data, downloaded by torchvision into the data folder"
-IDX_FILES = [
-    f"{split}-{kind}"
-    for split in ("train", "t10k")
-    for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")
-]
+IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+IDX_FILES += [name.replace("train", "t10k") for name in IDX_FILES]
+REAL = {"data folder": "from the data folder", "download": "downloaded"}
 
 
 class DataUnavailableError(RuntimeError):
@@ -63,24 +49,7 @@ class DataUnavailableError(RuntimeError):
     message says what is wrong, what to fetch and where to put it."""
 
 
-def failure(err: BaseException) -> str:
-    """Why a download or a file failed, for a reader: ``"no network"`` when
-    no server could be reached, else the error's first line.
-
-    >>> from urllib.error import URLError
-    >>> failure(URLError("[Errno -2] Name or service not known"))
-    'no network'
-    """
-    from urllib.error import HTTPError, URLError
-
-    if isinstance(err, URLError) and not isinstance(err, HTTPError):
-        return "no network"
-    text = (str(err).splitlines() or [""])[0][:120]
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
-
-
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Where a dataset was found: ``kind`` is 'data folder', 'offline
     package', 'download' or 'stand-in'; ``detail`` is the printed line."""
 
@@ -99,8 +68,21 @@ class Datasets(NamedTuple):
 
     train: Dataset
     test: Dataset
-    classes: list[str]
+    classes: list
     source: Source
+
+
+def failure(err: BaseException) -> str:
+    """Why a download or a file failed, for a reader: ``"no network"`` when
+    no server could be reached, else the error's first line.
+
+    >>> failure(URLError("[Errno -2] Name or service not known"))
+    'no network'
+    """
+    if isinstance(err, URLError) and not isinstance(err, HTTPError):
+        return "no network"
+    text = (str(err).splitlines() or [""])[0]
+    return f"{type(err).__name__}: {text}".rstrip(": ")
 
 
 def subset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
@@ -120,29 +102,29 @@ def subset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
     return Subset(dataset, sorted(idx.tolist()))
 
 
-def _found(name: str, kind: str, detail: str) -> Source:
+def _found(name: str, kind: str, detail: str = "") -> Source:
+    detail = detail or f"real data, {REAL[kind]}"
     say(f"{name}: {detail}")
     return Source(name, kind, detail)
 
 
-def _quick(name: str, train: Dataset, test: Dataset) -> tuple:
-    if not is_quick():
-        return train, test
-    n_train, n_test = QUICK_SIZES[name]
-    return subset(train, n_train, seed=0), subset(test, n_test, seed=1)
+def _result(name, train, test, classes, source) -> Datasets:
+    if is_quick():
+        n_train, n_test = QUICK_SIZES[name]
+        train, test = subset(train, n_train), subset(test, n_test, seed=1)
+    return Datasets(train, test, list(classes), source)
 
 
 def _add(root: Path, write) -> None:
     """Run ``write(tmp)`` in a new temporary folder inside ``root``, then
     move what it made into ``root`` by renames, each file or folder only
-    where none of that name is yet: nothing in ``root`` is ever replaced.
-    The temporary folder is removed whatever happens."""
+    where there is none of that name yet: nothing in ``root`` is ever
+    replaced. The temporary folder is removed whatever happens."""
     try:
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=root, prefix=".tmp-") as tmp:
-            tmp = Path(tmp)
-            write(tmp)
-            for path in sorted(tmp.rglob("*")):
+            write(Path(tmp))
+            for path in sorted(Path(tmp).rglob("*")):
                 target = root / path.relative_to(tmp)
                 if path.exists() and not target.exists():
                     try:
@@ -152,32 +134,32 @@ def _add(root: Path, write) -> None:
                             raise
     except PermissionError as err:
         raise DataUnavailableError(
-            f"Cannot write to the data folder {root}: {err}. Make it a folder"
-            f" you can write to, or set {DATA_ENV} to one."
+            f"Cannot write to the data folder {root} ({err}): make it a "
+            f"folder you can write to, or set {DATA_ENV} to one."
         ) from err
 
 
 def _download(name: str, root: Path, dataset) -> bool:
-    """torchvision's download of ``dataset`` (a class of
-    ``torchvision.datasets``), added to ``root``; False (and why, unless
-    there is simply no network) when it fails or is switched off."""
-    if offline():
-        return False
+    """torchvision's download of ``dataset`` (a ``torchvision.datasets``
+    class), added to ``root``; False (and why, unless there is simply no
+    network) when it fails or is switched off."""
 
     def write(tmp: Path) -> None:
         dataset(tmp, download=True)
         for archive in tmp.rglob("*.gz"):
             archive.unlink()  # keep what was extracted
 
+    if offline():
+        return False
     try:
         _add(root, write)
+        return True
     except DataUnavailableError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure: not this way
         if failure(err) != "no network":
             say(f"{name}: the download failed ({failure(err)})")
         return False
-    return True
 
 
 def _damaged(name: str, folder: Path, err: Exception, fix: str):
@@ -187,82 +169,63 @@ def _damaged(name: str, folder: Path, err: Exception, fix: str):
     )
 
 
-# ------------------------------------------------------------ Fashion-MNIST
-
-
-def _fashion_mnist_source(root: Path) -> Source:
+def _fashion_mnist(root: Path) -> Source:
     """Fill in the missing files of ``root/FashionMNIST/raw``: from Debian's
     package, else from torchvision's download."""
-    name, raw = "Fashion-MNIST", root / "FashionMNIST" / "raw"
+    raw = root / "FashionMNIST" / "raw"
     missing = [f for f in IDX_FILES if not (raw / f).is_file()]
-    if not missing:
-        return _found(name, "data folder", FROM_FOLDER)
     debian = [DEBIAN_FASHION_MNIST / f"{f}.gz" for f in missing]
+
+    def unzip(tmp: Path) -> None:
+        (tmp / "FashionMNIST" / "raw").mkdir(parents=True)
+        for f, gz in zip(missing, debian):
+            data = gzip.decompress(gz.read_bytes())
+            (tmp / "FashionMNIST" / "raw" / f).write_bytes(data)
+
+    if not missing:
+        return _found("Fashion-MNIST", "data folder")
     if all(p.is_file() for p in debian):
-
-        def unzip(tmp: Path) -> None:
-            (tmp / raw.relative_to(root)).mkdir(parents=True)
-            for f, gz in zip(missing, debian):
-                (tmp / raw.relative_to(root) / f).write_bytes(
-                    gzip.decompress(gz.read_bytes())
-                )
-
         _add(root, unzip)
-        return _found(
-            name,
-            "offline package",
-            "real data, copied from the Debian package dataset-fashion-mnist",
-        )
-    if _download(name, root, datasets.FashionMNIST):
-        return _found(name, "download", DOWNLOADED)
+        package = "real data, copied from the Debian package "
+        package += "dataset-fashion-mnist"
+        return _found("Fashion-MNIST", "offline package", package)
+    if _download("Fashion-MNIST", root, datasets.FashionMNIST):
+        return _found("Fashion-MNIST", "download")
     raise DataUnavailableError(
         f"Fashion-MNIST is not available: {raw} lacks {', '.join(missing)}, "
-        f"there is no Debian package dataset-fashion-mnist and no network. "
+        "there is no Debian package dataset-fashion-mnist and no network. "
         "Run 'apt-get install dataset-fashion-mnist', or download the four "
         "*-ubyte.gz files from https://github.com/zalandoresearch/"
         f"fashion-mnist and put them, uncompressed, in {raw}."
     )
 
 
-def fashion_mnist_datasets(
-    transform=None, train_transform=None, root: str | Path | None = None
-) -> Datasets:
+def fashion_mnist_datasets(transform=None, train_transform=None, root=None):
     """Fashion-MNIST's training and test sets, its class names and where it
     came from (chapter 4).
 
     ``transform`` (default ``ToTensor()``: ``[1, 28, 28]`` floats in [0, 1])
     is applied to test images, ``train_transform`` (default: the same) to
-    training images. Prints where the data came from. In quick mode both
-    sets are fixed random subsets. Returns
-    ``Datasets(train, test, classes, source)``.
+    training images. Returns ``Datasets(train, test, classes, source)``.
     """
-    root = Path(root) if root is not None else data_dir()
-    source = _fashion_mnist_source(root)
-    transform = transform or transforms.ToTensor()
+    root = Path(root or data_dir())
+    source = _fashion_mnist(root)
+    tf = transform or transforms.ToTensor()
     try:
-        train = datasets.FashionMNIST(
-            root, train=True, transform=train_transform or transform
-        )
-        test = datasets.FashionMNIST(root, train=False, transform=transform)
+        train = datasets.FashionMNIST(root, True, train_transform or tf)
+        test = datasets.FashionMNIST(root, False, tf)
     except (RuntimeError, ValueError, TypeError, AssertionError) as err:
+        fix = "replace its four *-ubyte files"
         raise _damaged(
-            "Fashion-MNIST",
-            root / "FashionMNIST" / "raw",
-            err,
-            "replace its four *-ubyte files",
+            "Fashion-MNIST", root / "FashionMNIST" / "raw", err, fix
         ) from err
-    return Datasets(
-        *_quick("fashion_mnist", train, test), list(train.classes), source
-    )
-
-
-# ------------------------------------------------------------ the stand-ins
+    return _result("fashion_mnist", train, test, train.classes, source)
 
 
 class ImageArrays(Dataset):
     """Images ``[N, H, W, 3]`` uint8 and their labels, handed out as PIL
-    images through ``transform``, as torchvision's datasets do: the
-    stand-ins are made of it."""
+    images through ``transform`` as torchvision's datasets do: the
+    stand-ins."""
 
     def __init__(self, images, targets, classes, transform=None):
         self.data, self.targets = images, list(targets)
@@ -282,7 +245,7 @@ def tint(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``[N, 28, 28]`` uint8 grey images -> ``[N, 32, 32, 3]`` uint8: each
     padded to 32x32 at a random offset and painted in a light foreground
     and a dark background colour of its own, with a little noise."""
-    n = gray.shape[0]
+    n = len(gray)
     g = np.zeros((n, 32, 32), dtype=np.float32)
     for i, (dy, dx) in enumerate(rng.integers(0, 5, size=(n, 2))):
         g[i, dy : dy + 28, dx : dx + 28] = gray[i] / 255.0
@@ -294,24 +257,62 @@ def tint(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.ascontiguousarray(img.transpose(0, 2, 3, 1))
 
 
-def tinted_fashion_mnist(root: Path, sizes=(10000, 2000)) -> tuple:
+def tinted_fashion_mnist(root: Path, sizes=(10000, 2000)) -> list:
     """The CIFAR-10 stand-in, 'Tinted Fashion-MNIST' (chapter 5): random
-    Fashion-MNIST images of each split passed through :func:`tint`, each
-    keeping its garment's label. The same images every time (seed 0)."""
-    _fashion_mnist_source(root)
-    rng = np.random.default_rng(0)
-    splits = []
+    Fashion-MNIST images of each split through :func:`tint`, each keeping
+    its garment's label; the same images every time. ``[(images, labels)]``
+    for the training and the test split."""
+    _fashion_mnist(root)
+    rng, splits = np.random.default_rng(0), []
     for train, n in zip((True, False), sizes):
         fm = datasets.FashionMNIST(root, train=train)
         idx = rng.choice(len(fm), size=n, replace=False)
-        images = tint(fm.data.numpy()[idx], rng)
-        splits.append((images, fm.targets.numpy()[idx].tolist()))
+        splits.append((tint(fm.data.numpy()[idx], rng), fm.targets[idx]))
     return splits
+
+
+def cifar10_datasets(transform=None, train_transform=None, root=None):
+    """CIFAR-10's training and test sets and class names, or the labelled
+    stand-in offline (chapter 5).
+
+    Returns ``Datasets(train, test, classes, source)``;
+    ``source.is_standin`` tells whether this is real CIFAR-10.
+    """
+    root = Path(root or data_dir())
+    tf = transform or transforms.ToTensor()
+    tfs = (train_transform or tf, tf)
+    if (root / "cifar-10-batches-py").exists():
+        source = _found("CIFAR-10", "data folder")
+    elif _download("CIFAR-10", root, datasets.CIFAR10):
+        source = _found("CIFAR-10", "download")
+    else:
+        splits = tinted_fashion_mnist(root)
+        source = _found(
+            "CIFAR-10",
+            "stand-in",
+            "STAND-IN: real CIFAR-10 is not available offline, so this is "
+            "'Tinted Fashion-MNIST' (Fashion-MNIST painted in random "
+            "colours, 3x32x32, 10 classes with Fashion-MNIST's names)",
+        )
+        classes = FASHION_MNIST_CLASSES
+        train, test = (
+            ImageArrays(x, y.tolist(), classes, t)
+            for (x, y), t in zip(splits, tfs)
+        )
+        return _result("cifar10", train, test, classes, source)
+    try:
+        train = datasets.CIFAR10(root, True, tfs[0])
+        test = datasets.CIFAR10(root, False, tfs[1])
+    except RuntimeError as err:  # torchvision's checksums differ
+        fix = "put in it the files of https://www.cs.toronto.edu/~kriz/"
+        folder = root / "cifar-10-batches-py"
+        raise _damaged("CIFAR-10", folder, err, fix) from err
+    return _result("cifar10", train, test, train.classes, source)
 
 
 def _pet_crop(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A random square crop of ``photo``, 192x192, maybe mirrored, brighter
-    or darker, through JPEG as a photo of the real dataset is."""
+    or darker, and through JPEG as a photo of the real dataset is."""
     h, w = photo.shape[:2]
     side = int(rng.integers(int(0.45 * min(h, w)), min(h, w) + 1))
     y = int(rng.integers(0, h - side + 1))
@@ -322,29 +323,25 @@ def _pet_crop(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         crop = crop.transpose(Image.FLIP_LEFT_RIGHT)
     pixels = np.asarray(crop, dtype=np.float32) * rng.uniform(0.7, 1.3)
     jpeg = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(
-        jpeg, "JPEG", quality=90
-    )
+    crop = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    crop.save(jpeg, "JPEG", quality=90)
     return np.asarray(Image.open(jpeg).convert("RGB"))
 
 
-def standin_photos() -> list[list[np.ndarray]]:
+def standin_photos() -> list:
     """The photographs the pet stand-in is cut from, by class:
     scikit-image's cat ('chelsea'), and its other colour photographs."""
     from skimage import data as sk
 
-    others = ["coffee", "astronaut", "rocket", "immunohistochemistry"]
-    others += ["hubble_deep_field"]
-    return [[sk.chelsea()], [getattr(sk, name)() for name in others]]
+    others = [sk.coffee, sk.astronaut, sk.rocket, sk.immunohistochemistry]
+    return [[sk.chelsea()], [f() for f in [*others, sk.hubble_deep_field]]]
 
 
-def pet_photo_standin(per_class=(150, 60)) -> list[tuple]:
+def pet_photo_standin(per_class=(150, 60)) -> list:
     """The Oxford-IIIT Pet stand-in (chapter 6): random crops of
     :func:`standin_photos`, class 0 'cat' and class 1 'not_cat', for the
-    trainval and test splits. The same every time."""
-    photos = standin_photos()
-    rng = np.random.default_rng(0)
-    splits = []
+    trainval and test splits; the same every time."""
+    photos, rng, splits = standin_photos(), np.random.default_rng(0), []
     for n in per_class:
         images, labels = [], []
         for label, kind in enumerate(photos):
@@ -354,90 +351,21 @@ def pet_photo_standin(per_class=(150, 60)) -> list[tuple]:
     return splits
 
 
-# ---------------------------------------------------------------- CIFAR-10
-
-
-def cifar10_datasets(
-    transform=None, train_transform=None, root: str | Path | None = None
-) -> Datasets:
-    """CIFAR-10's training and test sets and class names, or the labelled
-    stand-in offline (chapter 5).
-
-    Returns ``Datasets(train, test, classes, source)``;
-    ``source.is_standin`` tells whether this is real CIFAR-10. In quick mode
-    both sets are fixed random subsets.
-    """
-    root = Path(root) if root is not None else data_dir()
-    transform = transform or transforms.ToTensor()
-    tfs = (train_transform or transform, transform)
-    folder = root / "cifar-10-batches-py"
-    if folder.exists():
-        source = _found("CIFAR-10", "data folder", FROM_FOLDER)
-    elif _download("CIFAR-10", root, datasets.CIFAR10):
-        source = _found("CIFAR-10", "download", DOWNLOADED)
-    else:
-        splits = tinted_fashion_mnist(root)
-        source = _found(
-            "CIFAR-10",
-            "stand-in",
-            "STAND-IN: real CIFAR-10 is not available offline, so this is "
-            "'Tinted Fashion-MNIST' (Fashion-MNIST painted in random "
-            "colours, 3x32x32, 10 classes with Fashion-MNIST's names)",
-        )
-        train, test = (
-            ImageArrays(x, y, FASHION_MNIST_CLASSES, tf)
-            for (x, y), tf in zip(splits, tfs)
-        )
-        return Datasets(*_quick("cifar10", train, test), train.classes, source)
-    try:
-        train, test = (
-            datasets.CIFAR10(root, train=t, transform=tf)
-            for t, tf in zip((True, False), tfs)
-        )
-    except RuntimeError as err:  # torchvision's checksums differ
-        fix = "put in it the files of https://www.cs.toronto.edu/~kriz/"
-        raise _damaged("CIFAR-10", folder, err, fix) from err
-    return Datasets(*_quick("cifar10", train, test), train.classes, source)
-
-
-# ------------------------------------------------------------ cats vs dogs
-
-
-def _balanced(labels, per_class: int | None, seed: int) -> list[int]:
+def _balanced(labels, per_class, seed: int) -> list:
     """Indices of ``per_class`` random items of each class (all: None)."""
-    labels = np.asarray(labels)
-    rng = np.random.default_rng(seed)
-    picked = []
+    labels, rng, picked = np.asarray(labels), np.random.default_rng(seed), []
     for c in np.unique(labels):
         idx = rng.permutation(np.flatnonzero(labels == c))
         picked.extend(idx[:per_class].tolist())
     return sorted(picked)
 
 
-def _pet_split(root: Path, split: str, transform) -> tuple:
-    """torchvision's ``OxfordIIITPet`` split and its labels, cat (0) or dog
-    (1), from ``annotations/<split>.txt`` (lines 'Image CLASS-ID SPECIES
-    BREED-ID', species 1 for cats and 2 for dogs)."""
-    folder = root / "oxford-iiit-pet"
-    try:
-        lines = (folder / "annotations" / f"{split}.txt").read_text()
-        labels = [int(line.split()[2]) - 1 for line in lines.splitlines()]
-        pets = datasets.OxfordIIITPet(
-            root, split, target_types="binary-category", transform=transform
-        )
-    except (OSError, IndexError, ValueError, RuntimeError) as err:
-        fix = "put in it images/ and annotations/ from "
-        fix += "https://www.robots.ox.ac.uk/~vgg/data/pets/"
-        raise _damaged("Oxford-IIIT Pet", folder, err, fix) from err
-    return pets, labels
-
-
 def cats_vs_dogs_datasets(
     transform=None,
     train_transform=None,
-    per_class: int | None = 50,
-    test_per_class: int | None = 50,
-    root: str | Path | None = None,
+    per_class=50,
+    test_per_class=50,
+    root=None,
     seed: int = 0,
 ) -> Datasets:
     """Cats vs dogs from Oxford-IIIT Pet (``target_types="binary-category"``):
@@ -447,20 +375,19 @@ def cats_vs_dogs_datasets(
     ``per_class`` / ``test_per_class`` images of each class are kept
     (``None``: all; quick mode keeps fewer). Returns
     ``Datasets(train, test, classes, source)``: ``train`` comes from the
-    ``trainval`` split, and chapter 6 cuts its validation set out of it;
-    ``test`` comes from the ``test`` split and is the test set.
+    ``trainval`` split, and chapter 6 cuts its validation set out of it.
     """
-    root = Path(root) if root is not None else data_dir()
-    transform = transform or transforms.ToTensor()
-    tfs = (train_transform or transform, transform)
+    root = Path(root or data_dir())
+    tf = transform or transforms.ToTensor()
+    tfs, folder = (train_transform or tf, tf), root / "oxford-iiit-pet"
     if is_quick():  # QUICK_SIZES counts images: half of each are cats
         n_train, n_test = QUICK_SIZES["cats_vs_dogs"]
         per_class = min(per_class or n_train, n_train // 2)
         test_per_class = min(test_per_class or n_test, n_test // 2)
-    if (root / "oxford-iiit-pet").exists():
-        source = _found("Oxford-IIIT Pet", "data folder", FROM_FOLDER)
+    if folder.exists():
+        source = _found("Oxford-IIIT Pet", "data folder")
     elif _download("Oxford-IIIT Pet", root, datasets.OxfordIIITPet):
-        source = _found("Oxford-IIIT Pet", "download", DOWNLOADED)
+        source = _found("Oxford-IIIT Pet", "download")
     else:
         source = _found(
             "Oxford-IIIT Pet",
@@ -469,30 +396,29 @@ def cats_vs_dogs_datasets(
             "'pet photo stand-in' (crops of scikit-image's sample "
             "photographs; classes 'cat' and 'not_cat')",
         )
+    parts, classes = [], PET_STANDIN_CLASSES
     if source.is_standin:
-        classes = PET_STANDIN_CLASSES
-        parts = [
-            (ImageArrays(x, y, classes, tf), y)
-            for (x, y), tf in zip(pet_photo_standin(), tfs)
-        ]
+        for (x, y), t in zip(pet_photo_standin(), tfs):
+            parts.append((ImageArrays(x, y, classes, t), y))
     else:
+        for split, t in zip(("trainval", "test"), tfs):
+            try:  # lines 'Image CLASS-ID SPECIES BREED-ID', species 1: cat
+                lines = (folder / "annotations" / f"{split}.txt").read_text()
+                labels = [int(s.split()[2]) - 1 for s in lines.splitlines()]
+                kind = "binary-category"
+                pets = datasets.OxfordIIITPet(root, split, kind, transform=t)
+            except (OSError, IndexError, ValueError, RuntimeError) as err:
+                fix = "put in it images/ and annotations/ from "
+                fix += "https://www.robots.ox.ac.uk/~vgg/data/pets/"
+                raise _damaged("Oxford-IIIT Pet", folder, err, fix) from err
+            parts.append((pets, labels))
         classes = PET_CLASSES
-        parts = [
-            _pet_split(root, split, tf)
-            for split, tf in zip(("trainval", "test"), tfs)
-        ]
+    sizes, seeds = (per_class, test_per_class), (seed, seed + 1)
     train, test = (
         Subset(full, _balanced(labels, n, s))
-        for (full, labels), n, s in zip(
-            parts, (per_class, test_per_class), (seed, seed + 1)
-        )
+        for (full, labels), n, s in zip(parts, sizes, seeds)
     )
     return Datasets(train, test, list(classes), source)
-
-
-# ------------------------------------------------------ pretrained weights
-
-DOWNLOAD_TIMEOUT_S = 30  # per network operation: a silent network fails
 
 
 def image_size(full: int = 224, quick: int = 112) -> int:
@@ -507,37 +433,33 @@ def load_pretrained(builder, weights, *, progress: bool = True) -> tuple:
     weights cannot be had (chapter 6).
 
     ``builder`` is a torchvision model function such as ``models.vgg16``;
-    weights of another architecture are refused by torchvision's own
-    ``TypeError`` before anything is downloaded. The weights come from
-    torchvision's cache or its download (which writes to a temporary file
-    and renames it only once its checksum is right); with
-    ``CNN_BOOK_OFFLINE=1`` no download is tried. Prints which weights the
-    model has. Returns ``(model, pretrained)``, where ``pretrained`` is
-    False for the untrained fallback.
+    torchvision refuses another architecture's weights before anything is
+    downloaded. The weights come from torchvision's cache or its download,
+    which renames the file into the cache only once its checksum is right;
+    with ``CNN_BOOK_OFFLINE=1`` no download is tried. Prints which weights
+    the model has. Returns ``(model, pretrained)``.
     """
     weights = models.get_model_weights(builder).verify(weights)
     name = type(weights).__name__.removesuffix("_Weights")
-    file = Path(urlparse(weights.url).path).name
+    file = weights.url.rsplit("/", 1)[-1]
     cached = Path(torch.hub.get_dir()) / "checkpoints" / file
     reason = "downloads are switched off (CNN_BOOK_OFFLINE=1)"
     if cached.is_file() or not offline():
-        old_timeout = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+        timeout = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(30)  # a silent network fails, not hangs
         try:  # torch.hub prints the cache's path: keep it off the page
             with contextlib.redirect_stdout(io.StringIO()):
                 model = builder(weights=weights, progress=progress)
-        except Exception as err:  # noqa: BLE001 - no network, bad cache...
-            reason = (
-                f"the cached file {file} could not be read"
-                if cached.is_file()
-                else "they could not be downloaded"
-            ) + f" ({failure(err)})"
-        else:
             top1 = weights.meta["_metrics"]["ImageNet-1K"]["acc@1"]
             say(f"{name}: pretrained weights {weights!r}, {top1:.1f}% top-1")
             return model, True
+        except Exception as err:  # noqa: BLE001 - no network, bad cache...
+            reason = "they could not be downloaded"
+            if cached.is_file():
+                reason = f"the cached file {file} could not be read"
+            reason += f" ({failure(err)})"
         finally:
-            socket.setdefaulttimeout(old_timeout)
+            socket.setdefaulttimeout(timeout)
     say(
         f"{name}: UNTRAINED - the weights {weights!r} are not available: "
         f"{reason}. This is the same architecture with random weights, so "
