@@ -18,11 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-QUICK_ENV, OFFLINE_ENV, DATA_ENV = (
-    "CNN_BOOK_QUICK",
-    "CNN_BOOK_OFFLINE",
-    "CNN_BOOK_DATA",
-)
+QUICK_ENV, OFFLINE_ENV = "CNN_BOOK_QUICK", "CNN_BOOK_OFFLINE"
+DATA_ENV = "CNN_BOOK_DATA"
 #: Characters of a printed line that the book's pages show without scrolling.
 PAGE_WIDTH = 79
 
@@ -31,12 +28,10 @@ def env_flag(name: str) -> bool:
     """The yes/no setting in the environment variable ``name``: 1, true, yes
     or on; 0, false, no, off or unset (any case). Anything else is a
     ``ValueError`` that names the variable, rather than a silent 'no'."""
-    value = os.environ.get(name, "")
-    if value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.strip().lower() in ("", "0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name}={value!r} is neither yes (1) nor no (0)")
+    value, yes = os.environ.get(name, ""), ("1", "true", "yes", "on")
+    if value.strip().lower() not in ("", "0", "false", "no", "off", *yes):
+        raise ValueError(f"{name}={value!r} is neither yes (1) nor no (0)")
+    return value.strip().lower() in yes
 
 
 def is_quick() -> bool:
@@ -66,12 +61,11 @@ def data_dir() -> Path:
     """Where datasets are kept: ``$CNN_BOOK_DATA``, else ``data/`` at the
     root of the book's repository (git-ignored), else ``./data`` (e.g. on
     Colab, where helpers is installed as a package)."""
+    repository = Path(__file__).resolve().parent.parent
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV]).expanduser()
-    repository = Path(__file__).resolve().parent.parent
-    if (repository / "_config.yml").exists():
-        return repository / "data"
-    return Path.cwd() / "data"
+    here = repository if (repository / "_config.yml").exists() else Path()
+    return here.absolute() / "data"
 
 
 def get_device() -> torch.device:
@@ -97,12 +91,5 @@ def say(message: str) -> None:
     """Print a message of the helpers, wrapped to :data:`PAGE_WIDTH`
     characters per line, continuation lines indented by two spaces; names
     and numbers are never split."""
-    print(
-        textwrap.fill(
-            message,
-            width=PAGE_WIDTH,
-            subsequent_indent="  ",
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-    )
+    keep = {"break_long_words": False, "break_on_hyphens": False}
+    print(textwrap.fill(message, PAGE_WIDTH, subsequent_indent="  ", **keep))
