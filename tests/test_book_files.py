@@ -50,3 +50,29 @@ def test_stored_outputs_come_from_one_clean_run(path):
             assert hit is None, (
                 f"code cell {i} shows a machine path: {hit and hit.group(0)}"
             )
+
+
+def test_every_helpers_module_is_on_the_reference_page():
+    import pkgutil
+
+    import helpers
+
+    page = (ROOT / "book" / "helpers_reference.rst").read_text()
+    documented = set(re.findall(r"^\.\. automodule:: (\S+)$", page, re.M))
+    modules = {
+        m.name
+        for m in pkgutil.walk_packages(helpers.__path__, "helpers.")
+        if not m.name.rpartition(".")[2].startswith("_")
+    }
+    assert modules | {"helpers"} == documented
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_widget_state_is_only_the_explorers(path):
+    """The website runs the explorers (anywidget models, and the layout
+    models they refer to) with its own loader, and no other widget:
+    tools/run_notebooks.py keeps only their state."""
+    widgets = json.loads(path.read_text())["metadata"].get("widgets", {})
+    state = widgets.get("application/vnd.jupyter.widget-state+json", {})
+    modules = {m["model_module"] for m in state.get("state", {}).values()}
+    assert modules <= {"anywidget", "@jupyter-widgets/base"}

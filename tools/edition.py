@@ -1,43 +1,36 @@
 """Sphinx extension (listed in _config.yml): the book's two editions, English
-at the site's root and Chinese (简体中文) under ``/zh/``, built from the same
-notebooks (see tools/locales.py).
+at the site's root and Chinese (简体中文) under ``/zh/`` (tools/locales.py).
 
-1. Every page links to the same page in the other edition, in the header next
-   to the theme's buttons, and names it in its head (``<link rel=alternate
-   hreflang=...>``). A page that only one edition has links to the other
-   edition's first page.
-2. In the Chinese build, the search index holds Chinese words, which jieba
-   splits out of the text (a build without jieba stops with an error).
-3. In a translated build, the sentences a notebook computed and glued into
-   its prose (``{glue:text}`` or ``{glue:md}`` of words, not numbers) are
-   translated through the page's catalogue before the page is parsed, so
-   that a translated paragraph does not quote English. The notebook's stored
-   outputs are not changed; only this build's reading of them.
+1. Every page links to the same page in the other edition (in the header,
+   and ``<link rel=alternate hreflang=...>``); a page that only one edition
+   has links to the other's first page.
+2. The Chinese search index needs jieba to split words out of the text.
+3. Sphinx parses a translated paragraph apart from its page, where myst-nb's
+   ``{glue:text}`key``` finds no glued values: there it reads them as
+   myst-nb reads another page's (``page.ipynb::key``). A glued value is a
+   number, a label or one of ``helpers.glue.PHRASES``, which a translated
+   build shows in its language (catalogue ``_book``).
 """
 
 from __future__ import annotations
 
 import functools
 import gettext
-import json
 import logging
 from pathlib import Path
 
 import yaml
-from sphinx.errors import ExtensionError
-
-from locales import glued_text
+from docutils import nodes
+from myst_nb.ext.glue.roles import PasteTextRole
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-STATIC = Path(__file__).resolve().parent / "static"  # edition.css
-EDITIONS = {
-    # language: (folder of the site, name of the edition in its language)
-    "en": ("", "English"),
-    "zh_CN": ("zh/", "简体中文"),
-}
+# language: (folder of the site, name of the edition in its language)
+EDITIONS = {"en": ("", "English"), "zh_CN": ("zh/", "简体中文")}
 # Sphinx's own pages, which every edition has.
 SPECIAL_PAGES = {"genindex", "search", "py-modindex"}
+PHRASES_CATALOGUE = "_book"  # see tools/locales.py
+TEMPLATES = ROOT / "tools" / "templates"  # language-link.html
 
 
 def _language(config) -> str:
@@ -48,10 +41,8 @@ def _language(config) -> str:
 def english_pages() -> frozenset[str]:
     """The pages of the English edition: those of _toc.yml."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = {toc["root"]}
-    for part in toc.get("parts", []):
-        pages |= {c["file"] for c in part.get("chapters", [])}
-    return frozenset(pages | SPECIAL_PAGES)
+    chapters = [c["file"] for p in toc["parts"] for c in p["chapters"]]
+    return frozenset([toc["root"], *chapters, *SPECIAL_PAGES])
 
 
 def language_link(pagename: str, language: str, root_doc: str) -> dict:
@@ -61,9 +52,8 @@ def language_link(pagename: str, language: str, root_doc: str) -> dict:
     up = "../" * pagename.count("/")
     if language != "en":
         up += "../" * EDITIONS[language][0].count("/")
-    target = pagename
-    if other == "en" and pagename not in english_pages():
-        target = root_doc
+    only_here = other == "en" and pagename not in english_pages()
+    target = root_doc if only_here else pagename
     return {
         "href": f"{up}{EDITIONS[other][0]}{target}.html",
         "label": EDITIONS[other][1],
@@ -80,91 +70,50 @@ def _page_context(app, pagename, templatename, context, doctree):
     )
 
 
-def _theme_options(app, config):
-    options = dict(config.html_theme_options or {})
-    end = options.get("article_header_end", ["article-header-buttons.html"])
-    end = [end] if isinstance(end, str) else list(end)
-    if "language-link.html" not in end:
-        end.insert(0, "language-link.html")
-    options["article_header_end"] = end
-    config.html_theme_options = options
+def _header_and_search(app, config):
+    buttons = ["language-link.html", "article-header-buttons.html"]
+    config.html_theme_options["article_header_end"] = buttons
     config.templates_path = [*config.templates_path, str(TEMPLATES)]
-    if str(STATIC) not in config.html_static_path:
-        config.html_static_path = [*config.html_static_path, str(STATIC)]
+    if _language(config) != "en":
+        import jieba  # requirements-dev.txt; splits the words to index
+
+        jieba.setLogLevel(logging.WARNING)
 
 
-# --- glued sentences ---------------------------------------------------------
+class GlueText(PasteTextRole):
+    """myst-nb's ``{glue:text}``, which in a translated paragraph (parsed
+    apart from its page) reads the values of the page's own notebook."""
+
+    def run(self):
+        if "nb_renderer" not in self.document and "::" not in self.text:
+            env = self.document.settings.env
+            key, _, spec = self.text.partition(":")
+            page = Path(env.doc2path(env.docname)).name
+            self.text = f"{page}::{key}:{spec or 's'}"
+        return super().run()
 
 
-def _catalogue(app, docname: str):
-    for folder in app.config.locale_dirs:
-        mo = (
-            Path(app.srcdir, folder)
-            / app.config.language
-            / "LC_MESSAGES"
-            / f"{docname}.mo"
+class GluedPhrases(SphinxPostTransform):
+    """In a translated build, each glued phrase in the edition's words."""
+
+    default_priority = 10  # after myst-nb pastes the values (5)
+
+    def run(self, **kwargs):
+        if _language(self.config) == "en":
+            return
+        words = gettext.translation(
+            PHRASES_CATALOGUE,
+            Path(self.env.srcdir, self.config.locale_dirs[0]),
+            [self.config.language],
         )
-        if mo.is_file():
-            with mo.open("rb") as f:
-                return gettext.GNUTranslations(f)
-    return None
-
-
-def translate_glued(notebook: dict, translate) -> int:
-    """Translate, in place, the glued outputs of a notebook (as parsed JSON)
-    that hold words (``locales.glued_text``, which also put them in the
-    catalogue); ``translate(text)`` returns the translation or the text
-    itself. Returns how many were translated."""
-    count = 0
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []):
-            if "scrapbook" not in output.get("metadata", {}):
-                continue
-            data = output.get("data", {})
-            for mime, value in data.items():
-                value = "".join(value) if isinstance(value, list) else value
-                text = glued_text(mime, value)
-                translated = text if text is None else translate(text)
-                if translated == text:
-                    continue
-                markdown = mime.endswith("text/markdown")
-                data[mime] = translated if markdown else repr(translated)
-                count += 1
-    return count
-
-
-def _source_read(app, docname, source):
-    if _language(app.config) == "en":
-        return
-    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
-        return
-    catalogue = _catalogue(app, docname)
-    if catalogue is None:
-        return
-    notebook = json.loads(source[0])
-    if translate_glued(notebook, catalogue.gettext):
-        source[0] = json.dumps(notebook, ensure_ascii=False)
-
-
-def _chinese_search(app, config):
-    """The Chinese search index needs jieba to split text into words (Sphinx
-    indexes no Chinese words without it); its progress messages are muted."""
-    if _language(config) == "en":
-        return
-    try:
-        import jieba
-    except ImportError as err:
-        raise ExtensionError(
-            "the Chinese edition's search needs jieba (pip install jieba, "
-            "which requirements-dev.txt lists)"
-        ) from err
-    jieba.setLogLevel(logging.WARNING)
+        for node in self.document.findall(nodes.inline):
+            if "pasted-text" in node["classes"]:
+                node[:] = [nodes.Text(words.gettext(node.astext()))]
 
 
 def setup(app):
-    app.connect("config-inited", _theme_options)
-    app.connect("config-inited", _chinese_search)
-    app.add_css_file("edition.css")
+    app.connect("config-inited", _header_and_search)
     app.connect("html-page-context", _page_context)
-    app.connect("source-read", _source_read)
+    app.add_role_to_domain("glue", "text", GlueText(), override=True)
+    app.add_post_transform(GluedPhrases)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,42 +1,35 @@
-"""The Chinese edition (简体中文): one set of notebooks, the prose translated.
-
-Sphinx's gettext workflow, through Jupyter Book 1:
+"""The Chinese edition (简体中文): one set of notebooks, the prose translated
+through Sphinx's gettext catalogues, one per page.
 
     python tools/locales.py update     # make locales: refresh the catalogues
-    python tools/locales.py coverage   # translation coverage per page
+    python tools/locales.py coverage   # fails unless all is translated
     python tools/locales.py check [PO ...]  # a translation's markup
     python tools/locales.py build      # make book: the Chinese site, /zh/
 
-``update`` extracts every message of the English book (the markdown cells of
-the notebooks, the ``book/`` pages, the docstrings on the reference page) into
-one ``.pot`` per page, plus ``_toc.pot`` for the book's title and author
-and the part captions of ``_toc.yml`` (which Sphinx never sees as text), and
-merges them into ``locales/zh_CN/LC_MESSAGES/<page>.po`` with sphinx-intl: a
-message whose English changed becomes fuzzy (with its old translation), one
-that disappeared is dropped. The sentences a notebook computed and glued into
-its prose are messages of its page too.
-Code cells and their outputs are not messages; both editions show the same.
+``update`` extracts the English messages (markdown cells, ``book/`` pages,
+the docstrings of the reference page; not code or outputs) with Sphinx's
+gettext builder, plus ``_book``: the title, author and part captions, and
+every phrase a notebook may glue (``helpers.glue.PHRASES``, whichever a run
+chose). sphinx-intl merges them into ``locales/zh_CN/LC_MESSAGES``: changed
+English becomes fuzzy, with its old translation; a message that went is
+dropped.
 
-``coverage`` compares the catalogues with a fresh extraction and fails unless
-every page is translated in full, with nothing fuzzy, obsolete or missing.
-
-``build`` compiles the catalogues (fuzzy entries are never compiled, so never
-shown) into ``_build/zh/locales``, never into the source tree, writes the
-Chinese table of contents (the translated captions, plus the glossary page
-that only this edition has) and builds the site into ``_build/html/zh`` from
-the same notebooks and ``_config.yml``, with ``language`` set to ``zh_CN``.
+``build`` compiles the catalogues, fuzzy entries left out, and builds the
+site with Jupyter Book into ``_build/html/zh`` from the same notebooks, with
+``_config.yml`` and ``_toc.yml`` in Chinese (``language``, title, author,
+captions, and the glossary that only this edition has). MyST parses a
+footnote reference only where its footnote is defined: each compiled message
+that refers to one gets a definition, which Sphinx links to the page's own.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import json
+import os
 import re
 import shutil
 import subprocess
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,207 +39,78 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh_CN"
-LOCALES = ROOT / "locales"
-CATALOGUES = LOCALES / LANGUAGE / "LC_MESSAGES"
+CATALOGUES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES"
 BUILD = ROOT / "_build"
 POT_DIR = BUILD / "gettext"
 ZH_BUILD = BUILD / "zh"
 ZH_SITE = BUILD / "html" / "zh"
-TOC = ROOT / "_toc.yml"
-CONFIG = ROOT / "_config.yml"
 # Pages that only the Chinese edition has: written in Chinese, no catalogue.
 ZH_ONLY = {"Appendix": ["book/glossary_zh"]}
-TOC_CATALOGUE = "_toc"  # the title, the author and the part captions
-TRANSLATORS = "The translators of the Chinese edition"
-
-# How the compiled catalogues differ from the committed ones (see
-# compile_catalogues): Sphinx parses a translated message on its own, with the
-# parser of its page, outside the page itself.
-#
-# A glue role in a page's prose names a key of that page; the compiled message
-# names the page as well, {glue:text}`key` becoming
-# {glue:text}`04_lenet.ipynb::key:s` (the role then needs the format).
-GLUE_ROLE = re.compile(r"\{(glue|glue:text)\}`(?![^`]*::)([^`]+)`")
-# {glue:md} reads its value from the page being parsed, which a translated
-# message is not: the compiled message holds the glued Markdown itself (in
-# its translation), as the page would show it.
-GLUE_MD_ROLE = re.compile(r"\{glue:md\}`([^`:]+)(?::\w+)?`")
-# A footnote reference in a message is parsed only if the same text defines
-# the footnote; Sphinx then links it to the page's own footnote. The compiled
-# message gets a definition for each reference it makes.
+BOOK_CATALOGUE = "_book"  # title, author, captions and glued phrases
 FOOTNOTE_REF = re.compile(r"(?<!^)(?<!\n)\[\^([^\]\s]+)\]")
-# Docstrings are reStructuredText, the reference page is MyST (rst_to_myst).
-RST_ROLE = re.compile(r"(?<![\w}]):(\w+(?::\w+)?):`([^`]+)`")
-RST_LITERAL = re.compile(r"``([^`]+)``")
 
 
-# A glued value with a word of two letters or more is a sentence to
-# translate ("0.907 to 0.910" would be too); "69.4%" or "0.874" is not.
-WORDS = re.compile(r"[A-Za-z]{2,}")
-
-
-def python_bin(name: str) -> str:
-    """A console script of the running Python's environment."""
+def python_bin(name: str) -> str:  # a console script of this environment
     return str(Path(sys.executable).with_name(name))
 
 
-# --- extraction --------------------------------------------------------------
+def jupyter_book(out: Path, *options: str) -> None:
+    """Build the book into ``out/_build`` (warnings are errors)."""
+    command = [python_bin("jupyter-book"), "build", ".", "--path-output"]
+    command += [str(out), "--warningiserror", "--quiet", "--all", *options]
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def book_messages() -> list[str]:
+    """The messages of ``_book``: the title and author of _config.yml, the
+    part captions of _toc.yml and the phrases of helpers.glue."""
+    from helpers.glue import PHRASES
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    captions = [p["caption"] for p in toc["parts"]]
+    phrases = [p for group in PHRASES.values() for p in group]
+    return list(
+        dict.fromkeys([config["title"], config["author"], *captions, *phrases])
+    )
 
 
 def extract(pot_dir: Path = POT_DIR) -> Path:
-    """Write one .pot per page (and _toc.pot) into ``pot_dir``."""
+    """Write one .pot per page (and _book.pot) into ``pot_dir``."""
     out = pot_dir.parent / "_gettext_build"
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run(
-        [
-            python_bin("jupyter-book"),
-            "build",
-            str(ROOT),
-            "--builder",
-            "custom",
-            "--custom-builder",
-            "gettext",
-            "--path-output",
-            str(out),
-            "--warningiserror",
-            "--quiet",
-            "--all",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    jupyter_book(out, "--builder", "custom", "--custom-builder", "gettext")
     shutil.rmtree(pot_dir, ignore_errors=True)
     shutil.move(out / "_build" / "gettext", pot_dir)
-    shutil.rmtree(out, ignore_errors=True)
-    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        pot_path = pot_dir / "notebooks" / f"{notebook.stem}.pot"
-        if pot_path.is_file():
-            pot = polib.pofile(str(pot_path), wrapwidth=0)
-            known = {e.msgid for e in pot}
-            for key, text in glued_texts(notebook):
-                if text not in known:
-                    known.add(text)
-                    pot.append(
-                        polib.POEntry(
-                            msgid=text,
-                            msgstr="",
-                            comment=f"glued from the run: {key}",
-                        )
-                    )
-            pot.save(str(pot_path))
-    toc_pot = polib.POFile()
-    toc_pot.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
-    for text in toc_messages():
-        toc_pot.append(polib.POEntry(msgid=text, msgstr=""))
-    toc_pot.save(str(pot_dir / f"{TOC_CATALOGUE}.pot"))
+    shutil.rmtree(out)
+    pot = polib.POFile()
+    pot.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    pot.extend(polib.POEntry(msgid=m) for m in book_messages())
+    pot.save(str(pot_dir / f"{BOOK_CATALOGUE}.pot"))
     return pot_dir
 
 
-def glued_outputs(notebook: Path):
-    """(key, MIME type, value) of each value a notebook glues."""
-    for cell in json.loads(notebook.read_text())["cells"]:
-        for output in cell.get("outputs", []):
-            key = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if key is None:
-                continue
-            for mime, value in output.get("data", {}).items():
-                yield key, mime, "".join(value) if isinstance(
-                    value, list
-                ) else value
-
-
-def glued_texts(notebook: Path):
-    """(key, text) of each value a notebook glues that has words in it: a
-    sentence computed by the run (numbers alone need no translation)."""
-    for key, mime, value in glued_outputs(notebook):
-        text = glued_text(mime, value)
-        if text is not None:
-            yield key, text
-
-
-def glued_text(mime: str, value) -> str | None:
-    """The words of one glued output, or None if it is not words."""
-    if mime.endswith("text/markdown"):
-        text = value
-    elif mime.endswith("text/plain"):
-        try:
-            text = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return None
-        if not isinstance(text, str):
-            return None
-    else:
-        return None
-    return text if WORDS.search(text) else None
-
-
-def glued_markdown(notebook: Path):
-    """(key, text) of each Markdown value a notebook glues."""
-    for key, mime, value in glued_outputs(notebook):
-        if mime.endswith("text/markdown"):
-            yield key, value
-
-
-def toc_messages() -> list[str]:
-    """The book's title and author (set in _config.yml) and the part
-    captions of _toc.yml."""
-    config = yaml.safe_load(CONFIG.read_text())
-    toc = yaml.safe_load(TOC.read_text())
-    captions = [p["caption"] for p in toc["parts"]]
-    return [config["title"], config["author"], *captions]
-
-
-def update() -> None:
-    """Refresh the committed catalogues from the English book."""
+def update() -> Path:
+    """Refresh the committed catalogues from the English book; the folder
+    of the .pot files."""
     extract()
-    subprocess.run(
-        [
-            python_bin("sphinx-intl"),
-            "update",
-            "--pot-dir",
-            str(POT_DIR),
-            "--locale-dir",
-            str(LOCALES),
-            "--language",
-            LANGUAGE,
-            "--line-width",
-            "-1",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    # sphinx-intl writes each message's source locations only if the .pot
-    # has them (gettext_location is off in _config.yml); drop the creation
-    # date so that an unchanged catalogue stays unchanged in git.
-    config = yaml.safe_load(CONFIG.read_text())
-    title, repository = config["title"], config["repository"]["url"]
+    intl = [python_bin("sphinx-intl"), "update", "--pot-dir", str(POT_DIR)]
+    intl += ["--locale-dir", str(ROOT / "locales"), "--language", LANGUAGE]
+    intl += ["--line-width", "-1"]
+    subprocess.run(intl, check=True, stdout=subprocess.DEVNULL)
     for path in sorted(CATALOGUES.rglob("*.po")):
         catalogue = polib.pofile(str(path), wrapwidth=0)
-        page = path.relative_to(CATALOGUES).with_suffix("").as_posix()
-        catalogue.header = f"Simplified Chinese messages of {title}: {page}"
-        catalogue.metadata_is_fuzzy = False
+        # no creation date: an unchanged catalogue stays unchanged in git
         catalogue.metadata.pop("POT-Creation-Date", None)
-        catalogue.metadata["Project-Id-Version"] = title
-        catalogue.metadata["Report-Msgid-Bugs-To"] = f"{repository}/issues"
-        catalogue.metadata["Last-Translator"] = TRANSLATORS
-        catalogue.metadata["Language-Team"] = TRANSLATORS
-        if catalogue.metadata.get("PO-Revision-Date", "").startswith("YEAR"):
-            catalogue.metadata["PO-Revision-Date"] = time.strftime(
-                "%Y-%m-%d %H:%M+0000", time.gmtime()
-            )
-        # A message whose English changed is kept as fuzzy, with its old
-        # translation and old English (#| msgid) to start from; a message
-        # that disappeared has nothing left to do.
-        for entry in catalogue.obsolete_entries():
+        for entry in catalogue.obsolete_entries():  # messages that went
             catalogue.remove(entry)
-        for entry in catalogue:
-            # Prose, not format strings: "50 % of" is no "% o".
+        for entry in catalogue:  # prose, not format strings: "50 % of"
             entry.flags = [f for f in entry.flags if not f.endswith("format")]
-        catalogue.metadata["Language"] = LANGUAGE
         catalogue.save(str(path))
+    return POT_DIR
 
 
-# --- coverage ----------------------------------------------------------------
+# --- coverage and markup -----------------------------------------------------
 
 
 @dataclass
@@ -254,26 +118,13 @@ class Coverage:
     page: str
     messages: int  # messages in the English page
     translated: int  # of them, translated and not fuzzy
-    words: int  # English words in the page's messages
-    words_translated: int
     fuzzy: list[str]
     missing: list[str]  # in the English page, not in the catalogue
     stale: list[str]  # in the catalogue, not in the English page
 
     @property
     def complete(self) -> bool:
-        return (
-            self.translated == self.messages
-            and not self.fuzzy
-            and not self.missing
-            and not self.stale
-        )
-
-    @property
-    def percent(self) -> float:
-        if not self.messages:
-            return 100.0
-        return 100.0 * self.translated / self.messages
+        return self.translated == self.messages and not self.stale
 
 
 def coverage(pot_dir: Path = POT_DIR) -> list[Coverage]:
@@ -285,44 +136,30 @@ def coverage(pot_dir: Path = POT_DIR) -> list[Coverage]:
         po_path = CATALOGUES / f"{page}.po"
         entries = polib.pofile(str(po_path)) if po_path.is_file() else []
         live = {e.msgid: e for e in entries if not e.obsolete}
-        fuzzy = [m for m, e in live.items() if m in english and e.fuzzy]
+        fuzzy = [m for m in english & live.keys() if live[m].fuzzy]
         done = [
-            m
-            for m, e in live.items()
-            if m in english and e.msgstr.strip() and not e.fuzzy
+            m for m in english & live.keys() - set(fuzzy) if live[m].msgstr
         ]
-        stale = [m for m in live if m not in english]
-        stale += [e.msgid for e in entries if e.obsolete]
+        stale = [
+            e.msgid for e in entries if e.obsolete or e.msgid not in english
+        ]
+        missing = sorted(english - live.keys())
         rows.append(
-            Coverage(
-                page=page,
-                messages=len(english),
-                translated=len(done),
-                words=sum(len(m.split()) for m in english),
-                words_translated=sum(len(m.split()) for m in done),
-                fuzzy=fuzzy,
-                missing=sorted(english - live.keys()),
-                stale=stale,
-            )
+            Coverage(page, len(english), len(done), fuzzy, missing, stale)
         )
     return rows
 
 
 def report(rows: list[Coverage]) -> str:
-    lines = [
-        f"{'page':34} {'messages':>13} {'words':>13} {'%':>6} "
-        f"{'fuzzy':>5} {'stale':>5}"
-    ]
+    lines = [f"{'page':34} {'messages':>13} {'%':>6} fuzzy stale"]
     for r in rows:
+        percent = 100 * r.translated / r.messages if r.messages else 100
         lines.append(
-            f"{r.page:34} {r.translated:>6}/{r.messages:<6} "
-            f"{r.words_translated:>6}/{r.words:<6} {r.percent:6.1f} "
+            f"{r.page:34} {r.translated:>6}/{r.messages:<6} {percent:6.1f} "
             f"{len(r.fuzzy):>5} {len(r.stale):>5}"
         )
     return "\n".join(lines)
 
-
-# --- markup of a translation ------------------------------------------------
 
 ROLE = re.compile(r"\{[\w:.-]+\}`[^`]*`")
 TITLED_ROLE = re.compile(r"^(\{[\w:.-]+\})`[^`<]*<([^`>]+)>`$")
@@ -330,7 +167,6 @@ CODE = re.compile(r"``.+?``|`[^`]+`")
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>")
 SUBSTITUTION = re.compile(r"\{\{[^}]+\}\}")
-NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 NUMBERED_TITLE = re.compile(r"^\d+\.\s")
 
 
@@ -338,11 +174,9 @@ def markup(text: str) -> list[str]:
     """What a translation must keep of a message, sorted: roles (glue,
     benchmark, cross-references), inline code, math, footnote references,
     link targets and substitutions."""
-    found = []
-    rest = text
     # a role's title may be translated: {doc}`the set-up <how_to_run>`
-    found += [TITLED_ROLE.sub(r"\1`<\2>`", r) for r in ROLE.findall(rest)]
-    rest = ROLE.sub(" ", rest)
+    found = [TITLED_ROLE.sub(r"\1`<\2>`", r) for r in ROLE.findall(text)]
+    rest = ROLE.sub(" ", text)
     for pattern in (SUBSTITUTION, MATH, CODE):
         found += pattern.findall(rest)
         rest = pattern.sub(" ", rest)
@@ -356,11 +190,11 @@ def problems(entry: polib.POEntry) -> list[str]:
     if not entry.msgstr or entry.obsolete:
         return []
     found = []
-    want, got = markup(entry.msgid), markup(entry.msgstr)
+    want, got = Counter(markup(entry.msgid)), Counter(markup(entry.msgstr))
     if want != got:
-        lost = list((Counter(want) - Counter(got)).elements())
-        extra = list((Counter(got) - Counter(want)).elements())
-        found.append(f"markup differs: lost {lost}, added {extra}")
+        found.append(
+            f"markup lost {dict(want - got)}, added {dict(got - want)}"
+        )
     if NUMBERED_TITLE.match(entry.msgid) and not re.match(
         r"^\d+\\\.\s", entry.msgstr
     ):
@@ -370,159 +204,76 @@ def problems(entry: polib.POEntry) -> list[str]:
     return found
 
 
-def number_warnings(entry: polib.POEntry) -> list[str]:
-    """Numbers of the English that the translation does not show."""
-    plain = ROLE.sub(" ", entry.msgid)
-    have = {n.replace(",", "") for n in NUMBER.findall(entry.msgstr)}
-    return [
-        n for n in NUMBER.findall(plain) if n.replace(",", "") not in have
-    ]
-
-
 def check(paths: list[Path]) -> int:
     """Print the problems of the given catalogues; the number of problems."""
-    count = 0
-    for path in paths:
-        for entry in polib.pofile(str(path)):
-            for problem in problems(entry):
-                count += 1
-                print(f"{path.name}: {problem}\n    {entry.msgid[:100]!r}")
-            missing = number_warnings(entry) if entry.msgstr else []
-            if missing:
-                print(
-                    f"{path.name}: (warning) numbers not in the translation:"
-                    f" {missing}\n    {entry.msgid[:100]!r}"
-                )
-    return count
+    found = [
+        f"{path.name}: {problem}\n    {entry.msgid[:100]!r}"
+        for path in paths
+        for entry in polib.pofile(str(path))
+        for problem in problems(entry)
+    ]
+    print("\n".join(found))
+    return len(found)
 
 
 # --- the Chinese site --------------------------------------------------------
 
 
 def compile_catalogues(dest: Path) -> None:
-    """Compile every catalogue into ``dest`` (fuzzy entries left out)."""
+    """Compile every catalogue into ``dest`` (fuzzy entries left out), each
+    footnote reference with a definition to parse (see above)."""
     shutil.rmtree(dest, ignore_errors=True)
     for path in sorted(CATALOGUES.rglob("*.po")):
-        page = path.relative_to(CATALOGUES).with_suffix("")
         catalogue = polib.pofile(str(path))
-        catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"
-        notebook = (ROOT / page).with_suffix(".ipynb")
-        if notebook.is_file():
-            resolve_glue(catalogue, notebook)
         for entry in catalogue:
-            entry.msgstr = rst_to_myst(entry.msgstr)
             labels = dict.fromkeys(FOOTNOTE_REF.findall(entry.msgstr))
-            if labels and not entry.fuzzy:
-                entry.msgstr += "".join(f"\n\n[^{x}]: {x}" for x in labels)
-        out = dest / LANGUAGE / "LC_MESSAGES" / page.with_suffix(".mo")
+            entry.msgstr += "".join(f"\n\n[^{x}]: {x}" for x in labels)
+        out = dest / LANGUAGE / "LC_MESSAGES" / path.relative_to(CATALOGUES)
         out.parent.mkdir(parents=True, exist_ok=True)
-        catalogue.save_as_mofile(str(out))
+        catalogue.save_as_mofile(str(out.with_suffix(".mo")))
 
 
-def resolve_glue(catalogue: polib.POFile, notebook: Path) -> None:
-    """Rewrite the glue roles of a notebook's translated messages (see
-    GLUE_ROLE and GLUE_MD_ROLE)."""
-    words = translated(catalogue)
-    markdown = {
-        key: words.get(text, text) for key, text in glued_markdown(notebook)
-    }
-
-    def pasted(match: re.Match) -> str:
-        return markdown.get(match.group(1), match.group(0))
-
-    for entry in catalogue:
-        entry.msgstr = GLUE_ROLE.sub(
-            lambda m: qualified_glue(m, notebook.name), entry.msgstr
-        )
-        entry.msgstr = GLUE_MD_ROLE.sub(pasted, entry.msgstr)
-
-
-def rst_to_myst(text: str) -> str:
-    """A docstring's reStructuredText inline markup in MyST's words.
-
-    Sphinx parses a translated message with the parser of the page it is on,
-    and the reference page is MyST, while the docstrings autodoc puts on it
-    are reStructuredText: ``:func:`x``` becomes ``{func}`x```, a double
-    backtick literal a single one, and an escaped space (reST's way to join
-    markup to the next character) goes."""
-    text = RST_ROLE.sub(r"{\1}`\2`", text)
-    text = RST_LITERAL.sub(r"`\1`", text)
-    return text.replace("\\ ", "")
-
-
-def qualified_glue(match: re.Match, notebook: str) -> str:
-    """``{glue:text}`key``` as ``{glue:text}`notebook::key:s```: the role
-    reads the text after its last colon as the format, so a qualified key
-    needs one (``s`` is the role's own default)."""
-    role, key = match.groups()
-    if role == "glue:text" and ":" not in key:
-        key += ":s"
-    return f"{{{role}}}`{notebook}::{key}`"
-
-
-def translated(catalogue) -> dict[str, str]:
-    """English -> translation of a catalogue's entries that are shown: not
-    empty, fuzzy or obsolete."""
-    return {
-        e.msgid: e.msgstr
-        for e in catalogue
-        if e.msgstr and not e.fuzzy and not e.obsolete
-    }
-
-
-def translations(name: str) -> dict[str, str]:
-    """``translated`` of the committed catalogue ``name`` (none: {})."""
-    path = CATALOGUES / f"{name}.po"
-    return translated(polib.pofile(str(path))) if path.is_file() else {}
-
-
-def chinese_toc(dest: Path) -> Path:
-    """_toc.yml with the captions translated and the Chinese-only pages."""
-    toc = yaml.safe_load(TOC.read_text())
-    words = translations(TOC_CATALOGUE)
+def chinese_edition(dest: Path) -> tuple[Path, Path]:
+    """_config.yml and _toc.yml of the Chinese edition, written into
+    ``dest``: its language and catalogues, the title, author and captions
+    translated, and the pages that only this edition has."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    catalogue = polib.pofile(str(CATALOGUES / f"{BOOK_CATALOGUE}.po"))
+    words = {e.msgid: e.msgstr for e in catalogue.translated_entries()}
     for part in toc["parts"]:
-        english = part["caption"]
-        part["caption"] = words.get(english, english)
-        part["chapters"] += [{"file": f} for f in ZH_ONLY.get(english, [])]
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
-    return dest
-
-
-def build(quiet: bool = True) -> None:
-    from jupyter_book.sphinx import build_sphinx
-
-    config = yaml.safe_load(CONFIG.read_text())
-    compile_catalogues(ZH_BUILD / "locales")
-    toc = chinese_toc(ZH_BUILD / "_toc.yml")
-    words = translations(TOC_CATALOGUE)
-    title = words.get(config["title"], config["title"])
-    author = words.get(config["author"], config["author"])
-    shutil.rmtree(ZH_SITE, ignore_errors=True)
-    result = build_sphinx(
-        ROOT,
-        ZH_SITE,
-        doctreedir=ZH_BUILD / ".doctrees",
-        noconfig=True,
-        path_config=str(CONFIG),
-        confoverrides={
-            "external_toc_path": toc.as_posix(),
-            "language": LANGUAGE,
-            "locale_dirs": [str(ZH_BUILD / "locales")],
-            "gettext_auto_build": False,
-            "html_title": title,
-            "author": author,
-            "html_search_language": "zh",
-            "nitpicky": True,
-            "latex_individualpages": False,
-        },
-        warningiserror=True,
-        keep_going=True,
-        freshenv=True,
-        quiet=quiet,
+        part["chapters"] += [
+            {"file": f} for f in ZH_ONLY.get(part["caption"], [])
+        ]
+    for entry, key in [(config, "title"), (config, "author")] + [
+        (part, "caption") for part in toc["parts"]
+    ]:
+        entry[key] = words.get(entry[key], entry[key])
+    extensions = config["sphinx"][
+        "local_extensions"
+    ]  # from _config.yml's folder
+    for name, path in extensions.items():
+        extensions[name] = os.path.relpath(ROOT / path, dest)
+    config["sphinx"]["config"].update(
+        language=LANGUAGE,
+        locale_dirs=[os.path.relpath(dest / "locales", ROOT)],
+        gettext_auto_build=False,
+        html_search_language="zh",
     )
-    if result:
-        raise SystemExit(f"the Chinese edition did not build ({result})")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, data in [("_config.yml", config), ("_toc.yml", toc)]:
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        (dest / name).write_text(text)
+    return dest / "_config.yml", dest / "_toc.yml"
+
+
+def build() -> None:
+    compile_catalogues(ZH_BUILD / "locales")
+    config, toc = chinese_edition(ZH_BUILD)
+    options = ["--config", str(config), "--toc", str(toc)]
+    jupyter_book(ZH_BUILD, *options, "--nitpick", "--keep-going")
+    shutil.rmtree(ZH_SITE, ignore_errors=True)
+    shutil.move(ZH_BUILD / "_build" / "html", ZH_SITE)
 
 
 def main(argv=None) -> int:
@@ -530,26 +281,18 @@ def main(argv=None) -> int:
     parser.add_argument(
         "command", choices=["update", "coverage", "check", "build"]
     )
-    parser.add_argument(
-        "catalogues", nargs="*", type=Path, help="for check (default: all)"
-    )
+    parser.add_argument("catalogues", nargs="*", type=Path, help="for check")
     args = parser.parse_args(argv)
-    if args.command == "update":
-        update()
-        print(report(coverage()))
-    elif args.command == "coverage":
-        rows = coverage(extract())
-        print(report(rows))
-        incomplete = [r.page for r in rows if not r.complete]
-        if incomplete:
-            print("incomplete:", ", ".join(incomplete))
-            return 1
-    elif args.command == "check":
-        paths = args.catalogues or sorted(CATALOGUES.rglob("*.po"))
-        if check(paths):
-            return 1
-    else:
+    if args.command == "build":
         build()
+    elif args.command == "check":
+        return int(bool(check(args.catalogues or CATALOGUES.rglob("*.po"))))
+    else:
+        rows = coverage(extract() if args.command == "coverage" else update())
+        print(report(rows))
+        return int(
+            args.command == "coverage" and not all(r.complete for r in rows)
+        )
     return 0
 
 

@@ -43,16 +43,14 @@ def keep_explorers_only(nb) -> None:
         nb.metadata["widgets"] = {WIDGET_STATE: {**saved, "state": state}}
     else:
         nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [
-                o
-                for o in cell.outputs
-                if not (
-                    WIDGET in o.get("data", {})
-                    and not {"image/png", "text/html"} & set(o["data"])
-                )
-            ]
+    static = {"image/png", "text/html"}  # what a page shows of a widget
+    for cell in [c for c in nb.cells if c.cell_type == "code"]:
+        data = [o.get("data", {}) for o in cell.outputs]
+        cell.outputs = [
+            o
+            for o, d in zip(cell.outputs, data)
+            if WIDGET not in d or static & set(d)
+        ]
 
 
 def run(path: Path) -> float:
