@@ -150,18 +150,12 @@ def predict(model: nn.Module, data, device: torch.device | str | None = None):
     ``(predictions, targets)``, both ``[N]``). Results are on the CPU; the
     model's mode is restored afterwards.
     """
-    if device is None:
-        device = next(model.parameters()).device
+    device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
     try:
         with torch.inference_mode():
             if torch.is_tensor(data):
-                if data.dim() < 2:
-                    raise ValueError(
-                        "expected a batch of inputs with the batch first, "
-                        f"got shape {list(data.shape)}"
-                    )
                 return model(data.to(device)).argmax(dim=1).cpu()
             preds, targets = [], []
             for x, y in data:
@@ -182,22 +176,11 @@ def confusion_matrix(
     tensor([[1, 1],
             [0, 1]])
     """
-    preds = torch.as_tensor(preds).long().flatten()
-    targets = torch.as_tensor(targets).long().flatten()
-    if preds.shape != targets.shape:
-        raise ValueError(
-            "preds and targets differ in length: "
-            f"{preds.numel()} vs {targets.numel()}"
-        )
-    if preds.numel() and (
-        min(preds.min(), targets.min()) < 0
-        or max(preds.max(), targets.max()) >= num_classes
-    ):
-        raise ValueError(f"class indices must lie in [0, {num_classes})")
-    counts = torch.bincount(
-        targets * num_classes + preds, minlength=num_classes**2
-    )
-    return counts.reshape(num_classes, num_classes)
+    k, pairs = num_classes, torch.stack([torch.as_tensor(targets), preds])
+    if pairs.numel() and not (0 <= pairs.min() and pairs.max() < k):
+        raise ValueError(f"class indices must lie in [0, {k})")
+    counts = torch.bincount(pairs[0].long() * k + pairs[1], minlength=k * k)
+    return counts.reshape(k, k)
 
 
 def per_class_accuracy(cm: torch.Tensor) -> torch.Tensor:
