@@ -98,8 +98,8 @@ def test_chapter_4_seed_run_is_the_appendix_seed_run():
     printed = "".join(
         "".join(output.get("text", ""))
         for cell in notebook["cells"]
-        if cell["cell_type"] == "code" and "seed_history = " in
-        "".join(cell["source"])
+        if cell["cell_type"] == "code"
+        and "seed_history = " in "".join(cell["source"])
         for output in cell.get("outputs", [])
     )
     seed = re.search(r"training from seed (\d+)", printed).group(1)
