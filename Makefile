@@ -34,10 +34,12 @@ locales: $(BIN)/activate-book
 # Every test, in this order; each step is also a target of its own.
 test: lint doctest unit notebooks browser
 
-# ruff over all the Python, notebooks included (settings in pyproject.toml), and actionlint over the
-# GitHub workflows (shellcheck and pyflakes off, so the result does not depend on what else is installed).
+# ruff over all the Python, notebooks included (settings in pyproject.toml): its checks, and one code
+# style (ruff format: run it to fix what --check finds); actionlint over the GitHub workflows (shellcheck
+# and pyflakes off, so the result does not depend on what else is installed).
 lint: $(BIN)/activate-book
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/actionlint -shellcheck= -pyflakes=
 
 # The examples in helpers' docstrings.
