@@ -1,18 +1,13 @@
 """Datasets and pretrained weights, and where each came from (chapters 4-6).
 
-A dataset is looked for in this order, and one printed line says which
-source was used: the data folder (``$CNN_BOOK_DATA``, by default ``data/``
-at the repository root) in torchvision's layout; an offline copy a package
-provides (Fashion-MNIST: Debian's ``dataset-fashion-mnist``); torchvision's
-download (unless ``CNN_BOOK_OFFLINE=1``); a small **stand-in**, made in
-memory from a fixed seed, with honest class names (CIFAR-10 and Oxford-IIIT
-Pet; Fashion-MNIST has none).
-
-Files are only ever added to the data folder: each is made in a temporary
-folder and moved into place by a rename, so an interrupted copy or download
-leaves nothing half-written and two notebooks may start at once. Damaged
-files are never deleted: the error names the folder and the fix. Quick mode
-(``CNN_BOOK_QUICK=1``) keeps a fixed random subset of each split.
+A dataset comes from the data folder (:func:`helpers.data_dir`) in
+torchvision's layout, else Debian's package (Fashion-MNIST), else
+torchvision's download (unless ``CNN_BOOK_OFFLINE=1``), else a **stand-in**
+made in memory with honest class names; one printed line says which. Files
+are only ever added to the data folder, each made in a temporary folder and
+then renamed into place, so an interrupted write leaves nothing half-done
+and two notebooks may start at once; damaged files are never deleted. Quick
+mode keeps a fixed random subset of each split.
 """
 
 import contextlib
@@ -45,8 +40,8 @@ REAL = {"data folder": "from the data folder", "download": "downloaded"}
 
 
 class DataUnavailableError(RuntimeError):
-    """A dataset is in none of its sources, or its files are damaged: the
-    message says what is wrong, what to fetch and where to put it."""
+    """No source has the dataset, or its files are damaged (the message
+    says what to fetch and where to put it)."""
 
 
 class Source(NamedTuple):

@@ -14,6 +14,8 @@ one, so that no run can put English words into a translated page.
 
 from __future__ import annotations
 
+import IPython.display
+
 #: The closed sets of words a chapter may glue into its prose, by what they
 #: say. ``python tools/locales.py update`` puts each phrase into the
 #: translation catalogues, whichever one the stored run chose.
@@ -36,15 +38,12 @@ PHRASES = {
 
 try:
     from myst_nb import glue
-except ImportError:  # pragma: no cover - myst-nb is installed with the book
+except ImportError:  # e.g. on Colab: no page is built from the run
 
     def glue(name: str, variable, display: bool = True) -> None:
-        """Show ``variable`` if ``display``; without myst-nb nothing else
-        happens (there is no website to fill in)."""
+        """Show ``variable`` if ``display``; there is no page to fill in."""
         if display:
-            from IPython.display import display as show
-
-            show(variable)
+            IPython.display.display(variable)
 
 
 __all__ = ["PHRASES", "glue"]

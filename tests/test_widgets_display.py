@@ -16,14 +16,11 @@ import helpers.widgets
 from helpers.widgets import (
     KERNELS,
     Explorer,
-    KernelExplorer,
-    OutputSizeExplorer,
-    PoolingExplorer,
+    explorer_image,
     kernel_explorer,
     output_size_explorer,
     pooling_explorer,
 )
-from helpers.widgets.kernels import explorer_image
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 FMAP = torch.arange(11 * 13.0).reshape(11, 13).sin()
@@ -32,11 +29,14 @@ FRONT_ENDS = Path(helpers.widgets.__file__).parent
 COMMON = (FRONT_ENDS / "common.js").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("make, name", [
-    (lambda: kernel_explorer(PHOTO), "kernels"),
-    (lambda: pooling_explorer(torch.rand(11, 13)), "pooling"),
-    (output_size_explorer, "output_size"),
-])
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: kernel_explorer(PHOTO), "kernels"),
+        (lambda: pooling_explorer(torch.rand(11, 13)), "pooling"),
+        (output_size_explorer, "output_size"),
+    ],
+)
 def test_explorer_is_a_widget_with_a_text_fallback(make, name):
     explorer = make()
     assert isinstance(explorer, Explorer)
@@ -45,7 +45,8 @@ def test_explorer_is_a_widget_with_a_text_fallback(make, name):
     assert data["text/plain"] == f"[{explorer.title}: interactive explorer]"
     page = data["text/html"]
     assert page.startswith(
-        f'<div class="cnn-explorer" data-explorer-key="{explorer.key}">')
+        f'<div class="cnn-explorer" data-explorer-key="{explorer.key}">'
+    )
     assert html.escape(explorer.about) in page and explorer.about
     # the fallback is right in a notebook whose cell has not run, too
     assert "runs (in Jupyter or on Colab)" in page
@@ -64,24 +65,26 @@ def test_keys_are_stable_and_follow_the_start():
 
 
 def test_kernel_explorer_holds_its_start_kernel_and_the_presets():
-    explorer = KernelExplorer(PHOTO, "Sobel x")
+    explorer = kernel_explorer(PHOTO, "Sobel x")
     assert explorer.preset == "Sobel x"
     assert explorer.kernel == [-1, 0, 1, -2, 0, 2, -1, 0, 1]
     assert explorer.presets == {
-        name: torch.tensor(k).float().flatten().tolist()
-        for name, k in KERNELS.items()}
-    custom = KernelExplorer(PHOTO, [[0, 0, 0], [0, 2, 0], [0, 0, 0]])
+        name: torch.tensor(k, dtype=torch.float32).flatten().tolist()
+        for name, k in KERNELS.items()
+    }
+    custom = kernel_explorer(PHOTO, [[0, 0, 0], [0, 2, 0], [0, 0, 0]])
     assert custom.preset == "custom" and custom.kernel[4] == 2
 
 
 def test_kernel_explorer_keeps_8_bit_pixels_of_a_photo_shrunk_to_160():
     torch.manual_seed(0)
     photo = torch.rand(300, 320)
-    explorer = KernelExplorer(photo)
+    explorer = kernel_explorer(photo)
     # shrunk by 2 (the mean of each 2x2 block), then 8 bits
     assert (explorer.height, explorer.width) == (150, 160)
-    pixels = torch.frombuffer(bytearray(base64.b64decode(explorer.pixels)),
-                              dtype=torch.uint8).reshape(150, 160)
+    pixels = torch.frombuffer(
+        bytearray(base64.b64decode(explorer.pixels)), dtype=torch.uint8
+    ).reshape(150, 160)
     expected = nn.functional.avg_pool2d(photo[None, None], 2)[0, 0]
     assert torch.allclose(pixels / 255, expected, atol=0.5 / 255 + 1e-6)
     assert torch.equal(pixels / 255, explorer_image(photo))
@@ -90,60 +93,58 @@ def test_kernel_explorer_keeps_8_bit_pixels_of_a_photo_shrunk_to_160():
 
 
 def test_pooling_explorer_holds_the_exact_float32_map():
-    explorer = PoolingExplorer(FMAP[None], kernel_size=3, stride=2)
+    explorer = pooling_explorer(FMAP[None], kernel_size=3, stride=2)
     values = np.frombuffer(base64.b64decode(explorer.values), dtype="<f4")
     assert torch.equal(torch.from_numpy(values.copy()).reshape(11, 13), FMAP)
     assert (explorer.height, explorer.width, explorer.largest) == (11, 13, 8)
-    assert (explorer.kernel_size, explorer.stride, explorer.padding,
-            explorer.mode, explorer.ceil_mode) == (3, 2, 0, "max", False)
-    assert PoolingExplorer(torch.rand(3, 5)).largest == 5
-    assert PoolingExplorer(torch.rand(1, 6)).width == 6
+    assert (
+        explorer.kernel_size,
+        explorer.stride,
+        explorer.padding,
+        explorer.mode,
+        explorer.ceil_mode,
+    ) == (3, 2, 0, "max", False)
+    assert pooling_explorer(torch.rand(3, 5)).largest == 5
+    assert pooling_explorer(torch.rand(1, 6)).width == 6
 
 
 def test_output_size_explorer_holds_its_settings():
-    explorer = OutputSizeExplorer(7, 3, 2, 1, dims="2D")
-    assert (explorer.dims, explorer.size, explorer.kernel_size,
-            explorer.stride, explorer.padding_mode, explorer.padding,
-            explorer.dilation) == ("2D", 7, 3, 2, "number", 1, 1)
-    word = OutputSizeExplorer(padding="full")
+    explorer = output_size_explorer(7, 3, 2, 1, dims="2D")
+    assert (
+        explorer.dims,
+        explorer.size,
+        explorer.kernel_size,
+        explorer.stride,
+        explorer.padding_mode,
+        explorer.padding,
+        explorer.dilation,
+    ) == ("2D", 7, 3, 2, "number", 1, 1)
+    word = output_size_explorer(padding="full")
     assert (word.padding_mode, word.padding) == ("full", 0)
 
 
-@pytest.mark.parametrize("make, error, message", [
-    (lambda: pooling_explorer(FMAP, kernel_size=9), ValueError,
-     "kernel_size=9 is outside .* 1 to 8"),
-    (lambda: pooling_explorer(FMAP, stride=0), ValueError,
-     "stride=0 is outside"),
-    (lambda: pooling_explorer(FMAP, padding=5), ValueError,
-     "padding=5 is outside .* 0 to 4"),
-    (lambda: pooling_explorer(FMAP, kernel_size=2.0), TypeError,
-     "kernel_size must be an int"),
-    (lambda: pooling_explorer(FMAP, mode="min"), ValueError,
-     "mode must be one of 'max', 'avg'"),
-    (lambda: pooling_explorer(FMAP, ceil_mode=1), ValueError,
-     "ceil_mode must be one of False, True"),
-    (lambda: pooling_explorer(torch.rand(2, 4, 4)), ValueError, r"\[H, W\]"),
-    (lambda: output_size_explorer(size=17), ValueError,
-     "size=17 is outside .* 1 to 16"),
-    (lambda: output_size_explorer(kernel_size=8), ValueError,
-     "kernel_size=8 is outside"),
-    (lambda: output_size_explorer(stride=5), ValueError,
-     "stride=5 is outside"),
-    (lambda: output_size_explorer(padding=-1), ValueError,
-     "padding=-1 is outside"),
-    (lambda: output_size_explorer(padding="SAME"), ValueError,
-     "padding must be one of 'valid'"),
-    (lambda: output_size_explorer(dilation=4), ValueError,
-     "dilation=4 is outside"),
-    (lambda: output_size_explorer(dims="3D"), ValueError,
-     "dims must be one of '1D', '2D'"),
-    (lambda: kernel_explorer(PHOTO, "emboss"), ValueError,
-     "unknown kernel 'emboss'"),
-    (lambda: kernel_explorer(PHOTO, [[1, 2], [3, 4]]), ValueError,
-     "3x3 kernel"),
-    (lambda: kernel_explorer(torch.zeros(3, 8, 8)), ValueError,
-     "grayscale"),
-])
-def test_a_start_the_controls_cannot_show_is_refused(make, error, message):
-    with pytest.raises(error, match=message):
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: pooling_explorer(FMAP, kernel_size=9), "kernel_size=9"),
+        (lambda: pooling_explorer(FMAP, stride=0), "stride=0"),
+        (lambda: pooling_explorer(FMAP, padding=5), "padding=5"),
+        (lambda: pooling_explorer(FMAP, kernel_size=2.0), "kernel_size=2.0"),
+        (lambda: pooling_explorer(FMAP, mode="min"), "mode='min'"),
+        (lambda: pooling_explorer(FMAP, ceil_mode=1), "ceil_mode=1"),
+        (lambda: pooling_explorer(torch.rand(2, 4, 4)), r"\[H, W\]"),
+        (lambda: output_size_explorer(size=17), "size=17"),
+        (lambda: output_size_explorer(kernel_size=8), "kernel_size=8"),
+        (lambda: output_size_explorer(stride=5), "stride=5"),
+        (lambda: output_size_explorer(padding=-1), "padding=-1"),
+        (lambda: output_size_explorer(padding="SAME"), "padding='SAME'"),
+        (lambda: output_size_explorer(dilation=4), "dilation=4"),
+        (lambda: output_size_explorer(dims="3D"), "dims='3D'"),
+        (lambda: kernel_explorer(PHOTO, "emboss"), "kernel='emboss'"),
+        (lambda: kernel_explorer(PHOTO, [[1, 2], [3, 4]]), "3x3 kernel"),
+        (lambda: kernel_explorer(torch.zeros(3, 8, 8)), "grayscale"),
+    ],
+)
+def test_a_start_the_controls_cannot_show_is_refused(make, name):
+    with pytest.raises(ValueError, match=name):
         make()

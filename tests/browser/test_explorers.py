@@ -58,6 +58,7 @@ def display_range(kernel: torch.Tensor, result: torch.Tensor):
         return -limit, limit
     return (0.0, total) if total > 0 else (total, 0.0)
 
+
 PAGES = {
     "kernels": "notebooks/01_convolution.html",
     "output_size": "notebooks/02_output_size.html",
@@ -143,8 +144,12 @@ def browser():
 
 
 def watch(page, errors: list[str]) -> None:
-    page.on("console", lambda m: m.type == "error" and errors.append(
-        f"console error: {m.text}"))
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error" and errors.append(f"console error: {m.text}")
+        ),
+    )
     page.on("pageerror", lambda e: errors.append(f"uncaught exception: {e}"))
 
 
@@ -162,7 +167,7 @@ def drive(page, settings: list[dict], controls: dict | None = None):
     results = []
     for start in range(0, len(settings), 500):  # in batches, for the timeout
         results += page.evaluate(
-            DRIVE_JS, [settings[start:start + 500], controls or {}]
+            DRIVE_JS, [settings[start : start + 500], controls or {}]
         )
     return results
 
@@ -170,8 +175,9 @@ def drive(page, settings: list[dict], controls: dict | None = None):
 def grid(**axes) -> list[dict]:
     """Every combination of the values of ``axes``, the last one changing
     fastest."""
-    return [dict(zip(axes, values))
-            for values in itertools.product(*axes.values())]
+    return [
+        dict(zip(axes, values)) for values in itertools.product(*axes.values())
+    ]
 
 
 def shot(page, name: str) -> None:
@@ -186,14 +192,22 @@ COMPARED: dict[str, int] = {}
 
 # ---------------------------------------------------------------- output size
 
+
 def conv_refusal(dims, size, kernel, stride, padding, dilation):
     """PyTorch's error for a layer of these settings, as the explorer shows it
     ('Type: first line'), or None."""
     layer = nn.Conv1d if dims == "1D" else nn.Conv2d
     shape = (1, 1) + (size,) * (1 if dims == "1D" else 2)
     try:
-        layer(1, 1, kernel, stride=stride, padding=padding,
-              dilation=dilation, bias=False)(torch.zeros(shape))
+        layer(
+            1,
+            1,
+            kernel,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            bias=False,
+        )(torch.zeros(shape))
     except (ValueError, RuntimeError) as err:
         return f"{type(err).__name__}: {str(err).splitlines()[0]}"
     return None
@@ -206,10 +220,12 @@ def conv_taps(dims, size, kernel, stride, padding, dilation):
     kernel."""
     nd = 1 if dims == "1D" else 2
     x = torch.arange(1.0, size**nd + 1, dtype=torch.float64).reshape(
-        (1, 1) + (size,) * nd)
+        (1, 1) + (size,) * nd
+    )
     taps = kernel**nd
     weight = torch.eye(taps, dtype=torch.float64).reshape(
-        (taps, 1) + (kernel,) * nd)
+        (taps, 1) + (kernel,) * nd
+    )
     conv = F.conv1d if nd == 1 else F.conv2d
     out = conv(x, weight, stride=stride, padding=padding, dilation=dilation)
     return tuple(out.shape[2:]), out[0]
@@ -219,12 +235,14 @@ def conv_reads(dims, size, kernel, stride, padding, dilation):
     """How many taps read each input value: the gradient of the output's sum
     for a kernel of ones."""
     nd = 1 if dims == "1D" else 2
-    x = torch.zeros((1, 1) + (size,) * nd, dtype=torch.float64,
-                    requires_grad=True)
+    x = torch.zeros(
+        (1, 1) + (size,) * nd, dtype=torch.float64, requires_grad=True
+    )
     conv = F.conv1d if nd == 1 else F.conv2d
     ones = torch.ones((1, 1) + (kernel,) * nd, dtype=torch.float64)
-    conv(x, ones, stride=stride, padding=padding, dilation=dilation).sum()\
-        .backward()
+    conv(
+        x, ones, stride=stride, padding=padding, dilation=dilation
+    ).sum().backward()
     return x.grad[0, 0]
 
 
@@ -240,8 +258,9 @@ def expected_where(record) -> torch.Tensor:
     flat = torch.where((r < 0) | (c < 0), 0, r * size + c + 1)
     # -> [tap row, tap col, window row, window col], taps flattened
     k = rows.shape[1]
-    return flat.permute(2, 3, 0, 1).reshape(k * k, rows.shape[0],
-                                            cols.shape[0])
+    return flat.permute(2, 3, 0, 1).reshape(
+        k * k, rows.shape[0], cols.shape[0]
+    )
 
 
 # PyTorch warns that 'same' with an even kernel copies the input: true, and
@@ -252,12 +271,21 @@ def test_output_size_explorer_agrees_with_pytorch(browser, dims):
     context, base, offsite, errors, _ = browser
     page = open_explorer(context, base, "output_size")
     paddings = [("number", p) for p in range(5)] + [
-        (mode, 0) for mode in ("valid", "same", "full")]
+        (mode, 0) for mode in ("valid", "same", "full")
+    ]
     settings = [
-        dict(dims=dims, size=w, kernel_size=f, stride=s, padding_mode=mode,
-             padding=p, dilation=d)
+        dict(
+            dims=dims,
+            size=w,
+            kernel_size=f,
+            stride=s,
+            padding_mode=mode,
+            padding=p,
+            dilation=d,
+        )
         for w, f, s, (mode, p), d in itertools.product(
-            range(1, 17), range(1, 8), range(1, 5), paddings, range(1, 4))
+            range(1, 17), range(1, 8), range(1, 5), paddings, range(1, 4)
+        )
     ]
     records = drive(page, settings)
     page.close()
@@ -266,36 +294,56 @@ def test_output_size_explorer_agrees_with_pytorch(browser, dims):
         shown = record["settings"]
         mode = setting["padding_mode"]
         padding = setting["padding"] if mode == "number" else mode
-        args = (dims, setting["size"], setting["kernel_size"],
-                setting["stride"], padding, setting["dilation"])
-        assert shown == {**{k: setting[k] for k in (
-            "dims", "size", "kernel_size", "stride", "dilation")},
-            "padding": padding}, (setting, shown)
-        torch_padding = (setting["dilation"] * (setting["kernel_size"] - 1)
-                         if mode == "full" else padding)
+        args = (
+            dims,
+            setting["size"],
+            setting["kernel_size"],
+            setting["stride"],
+            padding,
+            setting["dilation"],
+        )
+        assert shown == {
+            **{
+                k: setting[k]
+                for k in ("dims", "size", "kernel_size", "stride", "dilation")
+            },
+            "padding": padding,
+        }, (setting, shown)
+        torch_padding = (
+            setting["dilation"] * (setting["kernel_size"] - 1)
+            if mode == "full"
+            else padding
+        )
         torch_args = args[:4] + (torch_padding,) + args[5:]
         refusal = conv_refusal(*torch_args)
         if refusal is not None or record["refusal"] is not None:
             refused += refusal is not None
             if record["refusal"] != refusal or record["output"] is not None:
-                problems.append(f"{setting}: page {record['refusal']!r}, "
-                                f"PyTorch {refusal!r}")
+                problems.append(
+                    f"{setting}: page {record['refusal']!r}, "
+                    f"PyTorch {refusal!r}"
+                )
             continue
         size, where = conv_taps(*torch_args)
         if tuple(record["output"]) != size:
-            problems.append(f"{setting}: output {record['output']} on the "
-                            f"page, {size} in PyTorch")
+            problems.append(
+                f"{setting}: output {record['output']} on the "
+                f"page, {size} in PyTorch"
+            )
         elif not torch.equal(expected_where(record), where):
-            problems.append(f"{setting}: windows read other input values "
-                            "than in PyTorch")
+            problems.append(
+                f"{setting}: windows read other input values than in PyTorch"
+            )
         reads = torch.tensor(record["reads"][0], dtype=torch.float64)
         if dims == "2D":
-            reads = torch.outer(reads, torch.tensor(record["reads"][1],
-                                                    dtype=torch.float64))
+            reads = torch.outer(
+                reads, torch.tensor(record["reads"][1], dtype=torch.float64)
+            )
         if not torch.equal(reads, conv_reads(*torch_args)):
             problems.append(f"{setting}: tap counts differ from autograd's")
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(
-        problems[:20])
+        problems[:20]
+    )
     assert refused > 1000 and len(records) == len(settings) == 10_752
     COMPARED[f"output size {dims}"] = len(settings)
     assert not offsite and not errors, (offsite, errors)
@@ -303,13 +351,18 @@ def test_output_size_explorer_agrees_with_pytorch(browser, dims):
 
 # -------------------------------------------------------------------- pooling
 
+
 def page_state(page, key_prefix: str) -> dict:
     """The saved state of the page's explorer whose key starts with
     ``key_prefix``."""
-    models = json.loads(page.locator(
-        f'script[type="{WIDGET_STATE}"]').text_content())["state"]
-    (state,) = [m["state"] for m in models.values()
-                if m["state"].get("key", "").startswith(key_prefix)]
+    models = json.loads(
+        page.locator(f'script[type="{WIDGET_STATE}"]').text_content()
+    )["state"]
+    (state,) = [
+        m["state"]
+        for m in models.values()
+        if m["state"].get("key", "").startswith(key_prefix)
+    ]
     return state
 
 
@@ -330,13 +383,17 @@ def test_pooling_explorer_agrees_with_pytorch(browser):
     page = open_explorer(context, base, "pooling")
     state = page_state(page, "poolingexplorer-")
     h, w = state["height"], state["width"]
-    fmap = torch.from_numpy(np.frombuffer(
-        base64.b64decode(state["values"]), dtype="<f4").copy()).reshape(h, w)
+    fmap = torch.from_numpy(
+        np.frombuffer(base64.b64decode(state["values"]), dtype="<f4").copy()
+    ).reshape(h, w)
     largest = state["largest"]
-    settings = grid(mode=["max", "avg"], ceil_mode=[False, True],
-                    padding=list(range(5)),
-                    kernel_size=list(range(1, largest + 1)),
-                    stride=list(range(1, largest + 1)))
+    settings = grid(
+        mode=["max", "avg"],
+        ceil_mode=[False, True],
+        padding=list(range(5)),
+        kernel_size=list(range(1, largest + 1)),
+        stride=list(range(1, largest + 1)),
+    )
     records = drive(page, settings)
     page.close()
     x = fmap[None, None]
@@ -353,20 +410,29 @@ def test_pooling_explorer_agrees_with_pytorch(browser):
         if refusal is not None or record["refusal"] is not None:
             refused += refusal is not None
             if record["refusal"] != refusal:
-                problems.append(f"{setting}: page {record['refusal']!r}, "
-                                f"PyTorch {refusal!r}")
+                problems.append(
+                    f"{setting}: page {record['refusal']!r}, "
+                    f"PyTorch {refusal!r}"
+                )
             continue
         pooled = pooled[0, 0]
         if tuple(record["output"]) != tuple(pooled.shape):
-            problems.append(f"{setting}: output {record['output']}, PyTorch "
-                            f"{tuple(pooled.shape)}")
+            problems.append(
+                f"{setting}: output {record['output']}, PyTorch "
+                f"{tuple(pooled.shape)}"
+            )
             continue
         shown = torch.tensor(record["values"]).reshape(pooled.shape)
-        same = (torch.equal(shown, pooled) if mode == "max"
-                else torch.allclose(shown, pooled, rtol=1e-5, atol=1e-6))
+        same = (
+            torch.equal(shown, pooled)
+            if mode == "max"
+            else torch.allclose(shown, pooled, rtol=1e-5, atol=1e-6)
+        )
         if not same:
-            problems.append(f"{setting}: pooled values differ, largest "
-                            f"difference {(shown - pooled).abs().max():.3g}")
+            problems.append(
+                f"{setting}: pooled values differ, largest "
+                f"difference {(shown - pooled).abs().max():.3g}"
+            )
         # the first and last row and column each window reaches (max pooling
         # of the indices), against the window starts the page draws
         reach = F.max_pool2d(where, k, s, p, ceil_mode=ceil)[0]
@@ -377,28 +443,36 @@ def test_pooling_explorer_agrees_with_pytorch(browser):
             (record["window_cols"], first_c, last_c, w),
         ):
             starts = torch.tensor(starts, dtype=torch.float32)
-            if not (torch.equal(starts.clamp(min=0), first) and torch.equal(
-                    (starts + k - 1).clamp(max=n - 1), last)):
-                problems.append(f"{setting}: windows start elsewhere than "
-                                "in PyTorch")
+            if not (
+                torch.equal(starts.clamp(min=0), first)
+                and torch.equal((starts + k - 1).clamp(max=n - 1), last)
+            ):
+                problems.append(
+                    f"{setting}: windows start elsewhere than in PyTorch"
+                )
         # the rows and columns no window reaches: zero gradient
         xg = x.clone().requires_grad_()
         F.avg_pool2d(xg, k, s, p, ceil_mode=ceil).sum().backward()
         reached = xg.grad[0, 0] != 0
-        for name, flags in (("uncovered_rows", reached.any(1)),
-                            ("uncovered_cols", reached.any(0))):
+        for name, flags in (
+            ("uncovered_rows", reached.any(1)),
+            ("uncovered_cols", reached.any(0)),
+        ):
             expected = [i for i, f in enumerate(flags.tolist()) if not f]
             if record[name] != expected:
-                problems.append(f"{setting}: {name} {record[name]}, "
-                                f"PyTorch {expected}")
+                problems.append(
+                    f"{setting}: {name} {record[name]}, PyTorch {expected}"
+                )
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(
-        problems[:20])
+        problems[:20]
+    )
     assert refused > 100 and len(records) == len(settings)
     COMPARED["pooling"] = len(settings)
     assert not offsite and not errors, (offsite, errors)
 
 
 # -------------------------------------------------------------------- kernels
+
 
 def test_kernel_explorer_agrees_with_pytorch(browser):
     import base64
@@ -407,8 +481,14 @@ def test_kernel_explorer_agrees_with_pytorch(browser):
     page = open_explorer(context, base, "kernels")
     state = page_state(page, "kernelexplorer-")
     h, w = state["height"], state["width"]
-    photo = torch.frombuffer(bytearray(base64.b64decode(state["pixels"])),
-                             dtype=torch.uint8).reshape(h, w).float() / 255
+    photo = (
+        torch.frombuffer(
+            bytearray(base64.b64decode(state["pixels"])), dtype=torch.uint8
+        )
+        .reshape(h, w)
+        .float()
+        / 255
+    )
     presets = state["presets"]
     settings = [{"preset": name} for name in presets]
     # typed numbers: one cell at a time, and whole random kernels
@@ -416,7 +496,7 @@ def test_kernel_explorer_agrees_with_pytorch(browser):
     for n in range(9):
         settings.append({f"k{n}": round(0.1 * (n - 4), 1)})
     for _ in range(12):
-        values = (torch.randint(-20, 21, (9,), generator=generator) / 10)
+        values = torch.randint(-20, 21, (9,), generator=generator) / 10
         settings.append({f"k{n}": v for n, v in enumerate(values.tolist())})
     # typing a preset's numbers selects the preset
     settings.append({f"k{n}": v for n, v in enumerate(presets["Laplacian"])})
@@ -437,41 +517,61 @@ def test_kernel_explorer_agrees_with_pytorch(browser):
         expected = F.conv2d(photo[None, None], k3[None, None])[0, 0]
         shown = torch.tensor(record["values"]).reshape(record["output"])
         if shown.shape != expected.shape or not torch.allclose(
-                shown, expected, atol=1e-5, rtol=1e-5):
-            problems.append(f"{setting}: convolved photo differs from "
-                            "PyTorch's")
+            shown, expected, atol=1e-5, rtol=1e-5
+        ):
+            problems.append(
+                f"{setting}: convolved photo differs from PyTorch's"
+            )
             continue
         lo, hi = display_range(k3, expected)
         if not torch.allclose(
-                torch.tensor(record["display_range"], dtype=torch.float64),
-                torch.tensor([lo, hi], dtype=torch.float64), rtol=1e-5,
-                atol=1e-6):
-            problems.append(f"{setting}: grey levels {record['display_range']}"
-                            f", Python's {[lo, hi]}")
-        preset = next((n for n, v in presets.items()
-                       if torch.equal(torch.tensor(v).float(), k3.flatten())),
-                      "custom")
+            torch.tensor(record["display_range"], dtype=torch.float64),
+            torch.tensor([lo, hi], dtype=torch.float64),
+            rtol=1e-5,
+            atol=1e-6,
+        ):
+            problems.append(
+                f"{setting}: grey levels {record['display_range']}"
+                f", Python's {[lo, hi]}"
+            )
+        preset = next(
+            (
+                n
+                for n, v in presets.items()
+                if torch.equal(torch.tensor(v).float(), k3.flatten())
+            ),
+            "custom",
+        )
         if record["preset"] != preset:
-            problems.append(f"{setting}: preset {record['preset']!r}, "
-                            f"expected {preset!r}")
+            problems.append(
+                f"{setting}: preset {record['preset']!r}, expected {preset!r}"
+            )
     # the canvas shows the last result in those grey levels
-    painted = torch.tensor(page.evaluate("""() => {
+    painted = (
+        torch.tensor(
+            page.evaluate("""() => {
         const c = document.querySelector(".cnn-x canvas[aria-label=result]");
         return Array.from(c.getContext("2d").getImageData(
             0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0));
-    }""")).reshape(expected.shape).float()
+    }""")
+        )
+        .reshape(expected.shape)
+        .float()
+    )
     lo, hi = display_range(k3, expected)
     grey = ((expected - lo) / (hi - lo)).clamp(0, 1) * 255
     assert (painted - grey).abs().max() <= 1.0
     page.close()
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(
-        problems[:20])
+        problems[:20]
+    )
     assert records[-1]["preset"] == "Laplacian"
     COMPARED["kernels"] = len(settings)
     assert not offsite and not errors, (offsite, errors)
 
 
 # ---------------------------------------------- real controls, and screenshots
+
 
 def test_controls_move_the_explorers_and_screenshots(browser):
     context, base, offsite, errors, _ = browser
@@ -484,11 +584,14 @@ def test_controls_move_the_explorers_and_screenshots(browser):
                 document.addEventListener("keydown",
                                           () => window.keysOnPage++); }"""),
             page.locator(".cnn-x input[name=stride]").focus(),
-            page.keyboard.press("ArrowRight")),
+            page.keyboard.press("ArrowRight"),
+        ),
         "pooling": lambda page: page.locator(
-            ".cnn-x input[name=ceil_mode]").click(),
+            ".cnn-x input[name=ceil_mode]"
+        ).click(),
         "kernels": lambda page: page.locator(
-            ".cnn-x select[name=preset]").select_option("Laplacian"),
+            ".cnn-x select[name=preset]"
+        ).select_option("Laplacian"),
     }
     for name, change in changes.items():
         page = open_explorer(context, base, name)
@@ -509,12 +612,20 @@ def test_controls_move_the_explorers_and_screenshots(browser):
 
 def test_without_javascript_each_explorer_says_what_it_shows(browser):
     _, base, offsite, _, chromium = browser
-    context = chromium.new_context(java_script_enabled=False,
-                                   viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda route: (
-        route.continue_() if same_site(route.request.url, base)
-        else (offsite.append(route.request.url),
-              route.abort("blockedbyclient"))))
+    context = chromium.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if same_site(route.request.url, base)
+            else (
+                offsite.append(route.request.url),
+                route.abort("blockedbyclient"),
+            )
+        ),
+    )
     for name, path in PAGES.items():
         page = context.new_page()
         page.goto(base + path, wait_until="load")
@@ -552,8 +663,12 @@ def test_report_settings_compared():
     in this file."""
     if len(COMPARED) < 4:
         pytest.skip("the comparisons did not all run: nothing to count")
-    print("\nsettings compared with PyTorch:", COMPARED, "total",
-          sum(COMPARED.values()))
+    print(
+        "\nsettings compared with PyTorch:",
+        COMPARED,
+        "total",
+        sum(COMPARED.values()),
+    )
 
 
 def test_blob_urls_count_as_this_site():
