@@ -157,6 +157,23 @@ def _download(name: str, root: Path, dataset) -> bool:
         return False
 
 
+def _start(root, transform, train_transform) -> tuple:
+    """The data folder, and the training and test transforms."""
+    tf = transform or transforms.ToTensor()
+    return Path(root or data_dir()), (train_transform or tf, tf)
+
+
+def _source(name: str, folder: Path, dataset, standin: str) -> Source:
+    """``folder`` in the data folder, else torchvision's download of
+    ``dataset`` into it, else the stand-in."""
+    if folder.exists():
+        return _found(name, "data folder")
+    if _download(name, folder.parent, dataset):
+        return _found(name, "download")
+    text = f"STAND-IN: {name} is not available offline, so this is {standin}"
+    return _found(name, "stand-in", text)
+
+
 def _damaged(name: str, folder: Path, err: Exception, fix: str):
     return DataUnavailableError(
         f"{name} in {folder} is damaged ({failure(err)}). Nothing was "
@@ -273,26 +290,16 @@ def cifar10_datasets(transform=None, train_transform=None, root=None):
     Returns ``Datasets(train, test, classes, source)``;
     ``source.is_standin`` tells whether this is real CIFAR-10.
     """
-    root = Path(root or data_dir())
-    tf = transform or transforms.ToTensor()
-    tfs = (train_transform or tf, tf)
-    if (root / "cifar-10-batches-py").exists():
-        source = _found("CIFAR-10", "data folder")
-    elif _download("CIFAR-10", root, datasets.CIFAR10):
-        source = _found("CIFAR-10", "download")
-    else:
-        splits = tinted_fashion_mnist(root)
-        source = _found(
-            "CIFAR-10",
-            "stand-in",
-            "STAND-IN: real CIFAR-10 is not available offline, so this is "
-            "'Tinted Fashion-MNIST' (Fashion-MNIST painted in random "
-            "colours, 3x32x32, 10 classes with Fashion-MNIST's names)",
-        )
+    root, tfs = _start(root, transform, train_transform)
+    standin = "'Tinted Fashion-MNIST' (Fashion-MNIST painted in random "
+    standin += "colours, 3x32x32, 10 classes with Fashion-MNIST's names)"
+    folder = root / "cifar-10-batches-py"
+    source = _source("CIFAR-10", folder, datasets.CIFAR10, standin)
+    if source.is_standin:
         classes = FASHION_MNIST_CLASSES
         train, test = (
             ImageArrays(x, y.tolist(), classes, t)
-            for (x, y), t in zip(splits, tfs)
+            for (x, y), t in zip(tinted_fashion_mnist(root), tfs)
         )
         return _result("cifar10", train, test, classes, source)
     try:
@@ -300,7 +307,6 @@ def cifar10_datasets(transform=None, train_transform=None, root=None):
         test = datasets.CIFAR10(root, False, tfs[1])
     except RuntimeError as err:  # torchvision's checksums differ
         fix = "put in it the files of https://www.cs.toronto.edu/~kriz/"
-        folder = root / "cifar-10-batches-py"
         raise _damaged("CIFAR-10", folder, err, fix) from err
     return _result("cifar10", train, test, train.classes, source)
 
@@ -372,25 +378,17 @@ def cats_vs_dogs_datasets(
     ``Datasets(train, test, classes, source)``: ``train`` comes from the
     ``trainval`` split, and chapter 6 cuts its validation set out of it.
     """
-    root = Path(root or data_dir())
-    tf = transform or transforms.ToTensor()
-    tfs, folder = (train_transform or tf, tf), root / "oxford-iiit-pet"
+    root, tfs = _start(root, transform, train_transform)
     if is_quick():  # QUICK_SIZES counts images: half of each are cats
         n_train, n_test = QUICK_SIZES["cats_vs_dogs"]
         per_class = min(per_class or n_train, n_train // 2)
         test_per_class = min(test_per_class or n_test, n_test // 2)
-    if folder.exists():
-        source = _found("Oxford-IIIT Pet", "data folder")
-    elif _download("Oxford-IIIT Pet", root, datasets.OxfordIIITPet):
-        source = _found("Oxford-IIIT Pet", "download")
-    else:
-        source = _found(
-            "Oxford-IIIT Pet",
-            "stand-in",
-            "STAND-IN: Oxford-IIIT Pet is not available offline, so this is "
-            "'pet photo stand-in' (crops of scikit-image's sample "
-            "photographs; classes 'cat' and 'not_cat')",
-        )
+    standin = "'pet photo stand-in' (crops of scikit-image's sample "
+    standin += "photographs; classes 'cat' and 'not_cat')"
+    folder = root / "oxford-iiit-pet"
+    source = _source(
+        "Oxford-IIIT Pet", folder, datasets.OxfordIIITPet, standin
+    )
     parts, classes = [], PET_STANDIN_CLASSES
     if source.is_standin:
         for (x, y), t in zip(pet_photo_standin(), tfs):

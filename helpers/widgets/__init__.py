@@ -46,28 +46,25 @@ def _check(name: str, value, options):
     return value
 
 
-def _sync(trait):
-    return trait.tag(sync=True)
-
-
 class Explorer(anywidget.AnyWidget):
-    """What the explorers share: the live widget where widgets render, and a
-    text where they do not. A subclass sets ``title``, ``about`` and
-    ``front_end`` (its ``.js`` file's name) and is given its start state."""
+    """An explorer: the live widget where widgets render, and a text where
+    they do not. ``front_end`` names its ``.js`` file, ``title`` and
+    ``about`` say what it shows, ``state`` is where its controls start."""
 
-    title = about = front_end = ""
-    #: Names the explorer's text on a page, so that the website's loader
-    #: finds its widget state: the same on every run of the notebook.
-    key = _sync(traitlets.Unicode())
-
-    def __init__(self, **state):
+    def __init__(self, front_end: str, title: str, about: str, **state):
+        self.title, self.about = title, about
         here = Path(__file__).parent
-        js = [here / f"{name}.js" for name in ("common", self.front_end)]
+        js = [here / f"{name}.js" for name in ("common", front_end)]
         esm = "\n".join(path.read_text(encoding="utf-8") for path in js)
-        text = json.dumps([type(self).__name__, state], sort_keys=True)
-        digest = hashlib.sha1(text.encode()).hexdigest()[:12]
-        key = f"{type(self).__name__.lower()}-{digest}"
-        super().__init__(_esm=esm, key=key, **state)
+        # the key names the explorer's text on a page, so that the website's
+        # loader finds its widget state: the same on every run
+        text = json.dumps([front_end, state], sort_keys=True).encode()
+        key = f"{front_end}-{hashlib.sha1(text).hexdigest()[:12]}"
+        super().__init__(_esm=esm)
+        traits = {
+            k: traitlets.Any(v) for k, v in [*state.items(), ("key", key)]
+        }
+        self.add_traits(**{k: t.tag(sync=True) for k, t in traits.items()})
 
     def _repr_mimebundle_(self, **kwargs):
         data, metadata = super()._repr_mimebundle_(**kwargs)
@@ -91,115 +88,67 @@ class Explorer(anywidget.AnyWidget):
             self._handle_displayed(**kwargs)
 
 
-class KernelExplorer(Explorer):
-    """A preset menu and a 3x3 grid of editable numbers; the front end
-    cross-correlates the photo with the kernel, as ``nn.Conv2d`` does."""
-
-    title, front_end = "3x3 kernels on a photograph", "kernels"
-    about = (
-        "pick one of the preset kernels (identity, box blur, sharpen, Sobel "
-        "x and y, Laplacian) or type nine numbers of your own, and see the "
-        "kernel applied to a photograph."
-    )
-    kernel = _sync(traitlets.List(traitlets.Float()))  # row by row
-    preset = _sync(traitlets.Unicode())  # a name of KERNELS, or 'custom'
-    presets = _sync(traitlets.Dict())  # every preset's nine numbers
-    height, width = _sync(traitlets.Int()), _sync(traitlets.Int())
-    pixels = _sync(traitlets.Unicode())  # 8-bit pixels, row by row, base64
-
-
-def explorer_image(image, max_side: int = 160) -> torch.Tensor:
-    """``image [H, W]`` (values in [0, 1]) as the kernel explorer holds it:
-    shrunk by a whole factor (the mean of each block of pixels) until no side
-    is longer than ``max_side``, then rounded to 8 bits, as a photo's pixels
-    are. Its pixels travel with the page."""
-    x = torch.as_tensor(image, dtype=torch.float32)
-    if x.dim() != 2 or min(x.shape) < 3:
-        raise ValueError(f"expected a grayscale image [H, W], got {x.shape}")
-    factor = -(-max(x.shape) // max_side)  # ceil
-    if factor > 1:
-        x = F.avg_pool2d(x[None, None], factor)[0, 0]
-    return (x.clamp(0, 1) * 255).round() / 255
-
-
-def kernel_explorer(image, kernel="Sobel x") -> KernelExplorer:
-    """The kernel explorer for a grayscale ``image [H, W]`` with values in
-    [0, 1] (shrunk by :func:`explorer_image`), starting from ``kernel``, a
-    name of :data:`KERNELS` or a 3x3 list (chapter 1)."""
+def kernel_explorer(image, kernel="Sobel x") -> Explorer:
+    """The kernel explorer (chapter 1): a preset menu and a 3x3 grid of
+    editable numbers, and a grayscale ``image [H, W]`` in [0, 1]
+    cross-correlated with the kernel as ``nn.Conv2d`` does. ``kernel`` is a
+    name of :data:`KERNELS` or a 3x3 list. The image is shrunk by a whole
+    factor (the mean of each block) until no side is longer than 160, then
+    rounded to 8 bits: its pixels travel with the page."""
     if isinstance(kernel, str):
         kernel = KERNELS[_check("kernel", kernel, tuple(KERNELS))]
     numbers = torch.tensor(kernel, dtype=torch.float32)
-    if numbers.shape != (3, 3):
-        raise ValueError(f"expected a 3x3 kernel, got {kernel!r}")
-    x = explorer_image(image)
-    pixels = (x * 255).round().to(torch.uint8).numpy().tobytes()
-    return KernelExplorer(
-        kernel=numbers.flatten().tolist(),
+    x = torch.as_tensor(image, dtype=torch.float32)
+    if numbers.shape != (3, 3) or x.dim() != 2 or min(x.shape) < 3:
+        raise ValueError("expected a 3x3 kernel and a grayscale image [H, W]")
+    factor = -(-max(x.shape) // 160)  # ceil
+    x = F.avg_pool2d(x[None, None], factor)[0, 0] if factor > 1 else x
+    pixels = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+    about = "pick one of the preset kernels (identity, box blur, sharpen, "
+    about += "Sobel x and y, Laplacian) or type nine numbers of your own, and "
+    about += "see the kernel applied to a photograph."
+    presets = {
+        k: torch.tensor(v).flatten().tolist() for k, v in KERNELS.items()
+    }
+    return Explorer(
+        "kernels",
+        "3x3 kernels on a photograph",
+        about,
+        kernel=numbers.flatten().tolist(),  # row by row
         preset=next((k for k, v in KERNELS.items() if v == kernel), "custom"),
-        presets={
-            k: torch.tensor(v).flatten().tolist() for k, v in KERNELS.items()
-        },
+        presets=presets,
         height=x.shape[0],
         width=x.shape[1],
-        pixels=base64.b64encode(pixels).decode("ascii"),
+        pixels=base64.b64encode(pixels.numpy().tobytes()).decode("ascii"),
     )
-
-
-class OutputSizeExplorer(Explorer):
-    """Sliders for input size, kernel, stride, padding and dilation, 1D or 2D
-    (square); the front end computes the output size by the formula, draws
-    where the windows land and shows PyTorch's refusals."""
-
-    title, front_end = "Output-size explorer", "output_size"
-    about = (
-        "move the input size, kernel size, stride, padding (a number, "
-        "'valid', 'same' or 'full') and dilation of a 1D or 2D convolution, "
-        "and see the output size by the formula, where each window lands on "
-        "the padded input, which values no window reads, and PyTorch's error "
-        "for the settings it refuses."
-    )
-    dims = _sync(traitlets.Unicode())  # '1D' or '2D' (a square input)
-    size, kernel_size = _sync(traitlets.Int()), _sync(traitlets.Int())
-    stride, dilation = _sync(traitlets.Int()), _sync(traitlets.Int())
-    # 'number' (then ``padding`` counts the zeros), 'valid', 'same' or 'full'
-    padding_mode, padding = _sync(traitlets.Unicode()), _sync(traitlets.Int())
 
 
 def output_size_explorer(
     size=8, kernel_size=3, stride=3, padding=0, dilation=1, dims="1D"
-) -> OutputSizeExplorer:
-    """The output-size explorer, starting from the given settings
-    (chapter 2)."""
+) -> Explorer:
+    """The output-size explorer (chapter 2): sliders for input size, kernel,
+    stride, padding (a number, 'valid', 'same' or 'full') and dilation, 1D
+    or 2D (square); it computes the output size by the formula, draws where
+    the windows land and shows PyTorch's refusals."""
     words = ("valid", "same", "full")
     word = isinstance(padding, str) and _check("padding", padding, words)
-    return OutputSizeExplorer(
+    about = "move the input size, kernel size, stride, padding (a number, "
+    about += "'valid', 'same' or 'full') and dilation of a 1D or 2D "
+    about += "convolution, and see the output size by the formula, where each "
+    about += "window lands on the padded input, which values no window reads, "
+    about += "and PyTorch's error for the settings it refuses."
+    return Explorer(
+        "output_size",
+        "Output-size explorer",
+        about,
         dims=_check("dims", dims, ("1D", "2D")),
         size=_check("size", size, range(1, 17)),
         kernel_size=_check("kernel_size", kernel_size, range(1, 8)),
         stride=_check("stride", stride, range(1, 5)),
-        padding_mode=word or "number",
+        padding_mode=word or "number",  # 'number': padding counts the zeros
         padding=0 if word else _check("padding", padding, range(0, 5)),
         dilation=_check("dilation", dilation, range(1, 4)),
     )
-
-
-class PoolingExplorer(Explorer):
-    """Sliders for kernel size, stride and padding, a max / avg switch and a
-    ``ceil_mode`` box over one feature map; the front end pools it as
-    ``nn.MaxPool2d`` / ``nn.AvgPool2d`` do and draws the windows."""
-
-    title, front_end = "Pooling explorer", "pooling"
-    about = (
-        "move the kernel size, stride and padding, switch between max and "
-        "average pooling and ceil_mode, and see the pooling windows on a "
-        "feature map next to the pooled output, or PyTorch's refusal."
-    )
-    kernel_size, stride = _sync(traitlets.Int()), _sync(traitlets.Int())
-    padding, ceil_mode = _sync(traitlets.Int()), _sync(traitlets.Bool())
-    mode = _sync(traitlets.Unicode())  # 'max' or 'avg'
-    height, width = _sync(traitlets.Int()), _sync(traitlets.Int())
-    largest = _sync(traitlets.Int())  # the sliders' maximum
-    values = _sync(traitlets.Unicode())  # the map's float32s, row by row
 
 
 def pooling_explorer(
@@ -209,10 +158,12 @@ def pooling_explorer(
     padding=0,
     mode="max",
     ceil_mode=False,
-) -> PoolingExplorer:
-    """The pooling explorer for one feature map ``[H, W]`` (or ``[1, H,
-    W]``), starting from the given settings (chapter 3). The map travels as
-    float32 numbers, so that the browser pools exactly what PyTorch pools."""
+) -> Explorer:
+    """The pooling explorer (chapter 3): sliders for kernel size, stride and
+    padding, a max / avg switch and a ``ceil_mode`` box over one feature map
+    ``[H, W]`` (or ``[1, H, W]``), pooled as ``nn.MaxPool2d`` /
+    ``nn.AvgPool2d`` do. The map travels as float32 numbers, so that the
+    browser pools exactly what PyTorch pools."""
     fmap = torch.as_tensor(feature_map).detach().cpu().float()
     if fmap.dim() == 3 and len(fmap) == 1:
         fmap = fmap[0]
@@ -220,7 +171,13 @@ def pooling_explorer(
         raise ValueError(f"expected one feature map [H, W], got {fmap.shape}")
     sizes = range(1, min(max(fmap.shape), 8) + 1)
     values = fmap.numpy().astype("<f4").tobytes()
-    return PoolingExplorer(
+    about = "move the kernel size, stride and padding, switch between max and "
+    about += "average pooling and ceil_mode, and see the pooling windows on a "
+    about += "feature map next to the pooled output, or PyTorch's refusal."
+    return Explorer(
+        "pooling",
+        "Pooling explorer",
+        about,
         kernel_size=_check("kernel_size", kernel_size, sizes),
         stride=_check("stride", stride, sizes),
         padding=_check("padding", padding, range(0, 5)),
@@ -228,6 +185,6 @@ def pooling_explorer(
         ceil_mode=_check("ceil_mode", ceil_mode, (False, True)),
         height=fmap.shape[0],
         width=fmap.shape[1],
-        largest=sizes[-1],
+        largest=sizes[-1],  # the sliders' maximum
         values=base64.b64encode(values).decode("ascii"),
     )
