@@ -1,12 +1,7 @@
-"""Figures: batch grids, learning curves, confusion matrices, kernels and
-feature maps, and where a convolution's windows land (chapter 2).
-
-``show_batch`` and ``plot_history`` are introduced in chapter 4, the rest where
-they are first used. Every function draws on a new matplotlib figure and
-returns it. Figures are at most :data:`PAGE_INCHES` wide with text of at least
-:data:`FONT_SIZE` points, so that the website, which shrinks wider pictures to
-its page, shows them legibly.
-"""
+"""Figures, each on a new matplotlib figure that is returned: at most
+:data:`PAGE_INCHES` wide with text of at least :data:`FONT_SIZE` points, so
+that the website, which shrinks wider pictures to its page, shows them
+legibly."""
 
 from __future__ import annotations
 
@@ -188,17 +183,13 @@ def show_feature_maps(maps, nrow=8, title=None, tile_inches=1.2):
     min-max range (chapter 1). The grid is at most :data:`PAGE_INCHES`
     wide."""
     if maps.dim() != 3:
-        raise ValueError(
-            f"expected feature maps shaped [C, H, W], got {list(maps.shape)}"
-        )
-    maps = maps.detach().cpu().float()
-    lo = maps.amin(dim=(1, 2), keepdim=True)
-    hi = maps.amax(dim=(1, 2), keepdim=True)
-    scaled = ((maps - lo) / (hi - lo).clamp(min=1e-12)).unsqueeze(1)
-    nrow = min(nrow, len(scaled))
+        raise ValueError(f"expected feature maps [C, H, W], got {maps.shape}")
+    maps = maps.detach().cpu().float()[:, None]
+    nrow = min(nrow, len(maps))
     tile_inches = min(tile_inches, PAGE_INCHES / nrow)
-    grid = make_grid(scaled, nrow=nrow, padding=1, pad_value=1.0)
-    rows = -(-len(scaled) // nrow)
+    kw = {"normalize": True, "scale_each": True, "pad_value": 1.0}
+    grid = make_grid(maps, nrow=nrow, padding=1, **kw)
+    rows = -(-len(maps) // nrow)
     extra = 0.5 * title.count("\n") + 0.4 if title else 0
     fig, ax = plt.subplots(
         figsize=(tile_inches * nrow, tile_inches * rows + extra)

@@ -82,10 +82,9 @@ def fit(
 
     Defaults: Adam (lr 1e-3) over the trainable parameters, cross-entropy,
     :func:`helpers.get_device`; at most one epoch in quick mode. A tqdm bar
-    shows progress, one line per epoch goes to ``log`` (``None``: silent),
-    and a NaN or infinite loss stops training (``FloatingPointError``)
-    before it reaches the weights. Returns the history: ``{"epoch",
-    "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}``.
+    shows progress, one line per epoch goes to ``log`` (``None``: silent).
+    Returns the history: ``{"epoch", "train_loss", "train_acc", "val_loss",
+    "val_acc", "seconds"}``.
     """
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
@@ -98,23 +97,13 @@ def fit(
     history = {key: [] for key in [*keys, "seconds"]}
     best_acc, best_epoch, best_state = -math.inf, None, None
 
-    def finite_loss(logits, labels):
-        loss = loss_fn(logits, labels)
-        if not torch.isfinite(loss).all():
-            raise FloatingPointError(
-                f"the loss is {loss.item()} in epoch {epoch}: training "
-                "stopped before the weights were updated with it. Lower the "
-                "learning rate, or look for NaN or infinite inputs."
-            )
-        return loss
-
     for epoch in range(1, n_epochs + 1):
         start = time.perf_counter()
         batches = train_loader
         if progress:
             name = f"epoch {epoch}/{n_epochs}"
             batches = tqdm(train_loader, desc=name, leave=False)
-        train = train_epoch(model, batches, finite_loss, optimizer, device)
+        train = train_epoch(model, batches, loss_fn, optimizer, device)
         val = (math.nan, math.nan)
         if val_loader is not None:
             val = evaluate(model, val_loader, loss_fn, device)

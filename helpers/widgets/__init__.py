@@ -1,14 +1,9 @@
-"""The interactive explorers of chapters 1-3, live in Jupyter, on Colab and on
-the book's website.
-
-An explorer is an ``anywidget`` widget: its controls are traitlets, and its
-front end, ``common.js`` followed by the explorer's own ``.js`` file next to
-this one, computes and draws everything in the browser, so that the website
-runs it with no Python kernel (its loader, ``site_js/explorers.js``, starts
-the module stored in the page). The Python side holds the state an explorer
-starts from, refusing a start its controls cannot show, and a fixed text
-saying what it shows, for pages where no JavaScript runs and for the search
-index.
+"""The interactive explorers of chapters 1-3: ``anywidget`` widgets whose
+front end (``common.js`` and the explorer's own ``.js`` file, next to this
+one) computes and draws everything in the browser, so that they run in
+Jupyter, on Colab and on the website, with no kernel (``site_js/explorers.js``
+starts them there). Python holds where their controls start, and a text for
+pages without JavaScript and for the search index.
 """
 
 import base64
@@ -104,9 +99,8 @@ def kernel_explorer(image, kernel="Sobel x") -> Explorer:
     factor = -(-max(x.shape) // 160)  # ceil
     x = F.avg_pool2d(x[None, None], factor)[0, 0] if factor > 1 else x
     pixels = (x.clamp(0, 1) * 255).round().to(torch.uint8)
-    about = "pick one of the preset kernels (identity, box blur, sharpen, "
-    about += "Sobel x and y, Laplacian) or type nine numbers of your own, and "
-    about += "see the kernel applied to a photograph."
+    about = "pick a preset kernel or type nine numbers, and see the kernel "
+    about += "applied to a photograph."
     presets = {
         k: torch.tensor(v).flatten().tolist() for k, v in KERNELS.items()
     }
@@ -132,11 +126,8 @@ def output_size_explorer(
     the windows land and shows PyTorch's refusals."""
     words = ("valid", "same", "full")
     word = isinstance(padding, str) and _check("padding", padding, words)
-    about = "move the input size, kernel size, stride, padding (a number, "
-    about += "'valid', 'same' or 'full') and dilation of a 1D or 2D "
-    about += "convolution, and see the output size by the formula, where each "
-    about += "window lands on the padded input, which values no window reads, "
-    about += "and PyTorch's error for the settings it refuses."
+    about = "move the settings of a 1D or 2D convolution, and see its output "
+    about += "size, where each window lands and PyTorch's refusals."
     return Explorer(
         "output_size",
         "Output-size explorer",
@@ -171,9 +162,8 @@ def pooling_explorer(
         raise ValueError(f"expected one feature map [H, W], got {fmap.shape}")
     sizes = range(1, min(max(fmap.shape), 8) + 1)
     values = fmap.numpy().astype("<f4").tobytes()
-    about = "move the kernel size, stride and padding, switch between max and "
-    about += "average pooling and ceil_mode, and see the pooling windows on a "
-    about += "feature map next to the pooled output, or PyTorch's refusal."
+    about = "move the settings of max or average pooling, and see its windows "
+    about += "on a feature map, the pooled output or PyTorch's refusal."
     return Explorer(
         "pooling",
         "Pooling explorer",
