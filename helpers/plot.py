@@ -47,7 +47,7 @@ def show_batch(
     if images.dtype == torch.uint8:
         images = images.float() / 255
     if mean is not None:  # undo Normalize: x * std + mean, per channel
-        std, mean = (torch.tensor(v).view(-1, 1, 1) for v in (std, mean))
+        std, mean = (torch.as_tensor(v).view(-1, 1, 1) for v in (std, mean))
         images = images * std + mean
     if images.min() >= 0 and images.max() > 1.01:
         raise ValueError("images above 1: divide 0-255 floats by 255")
