@@ -1,14 +1,7 @@
-"""Shared code for the book *Convolutional Neural Networks with PyTorch*.
-
-Each function's docstring names the chapter that introduces it. This module
-holds the run-wide settings: quick mode, offline mode, the data folder, the
-device, seeds and the helpers' printed messages. The others: ``data``
-(datasets and pretrained weights), ``train``, ``plot`` (figures),
-``shapes``, ``glue`` (numbers for the prose) and ``widgets`` (the
-explorers of chapters 1-3).
+"""What the chapters of *Convolutional Neural Networks with PyTorch* share;
+each docstring names the chapter that introduces it. Here: the run-wide
+settings (quick and offline mode, data folder, device, seeds, messages).
 """
-
-from __future__ import annotations
 
 import os
 import random
@@ -25,9 +18,8 @@ PAGE_WIDTH = 79
 
 
 def env_flag(name: str) -> bool:
-    """The yes/no setting in the environment variable ``name``: 1, true, yes
-    or on; 0, false, no, off or unset (any case). Anything else is a
-    ``ValueError`` that names the variable, rather than a silent 'no'."""
+    """The yes/no variable ``name``: 1, true, yes, on; 0, false, no, off or
+    unset (any case); anything else is a ``ValueError``, not a silent no."""
     value, yes = os.environ.get(name, ""), ("1", "true", "yes", "on")
     if value.strip().lower() not in ("", "0", "false", "no", "off", *yes):
         raise ValueError(f"{name}={value!r} is neither yes (1) nor no (0)")
@@ -35,12 +27,8 @@ def env_flag(name: str) -> bool:
 
 
 def is_quick() -> bool:
-    """True when ``CNN_BOOK_QUICK=1`` (chapter 1).
-
-    Quick mode is what the test suite uses: datasets and epochs shrink
-    inside ``helpers`` so that every notebook re-runs in seconds; the
-    notebook code reads the same in both modes.
-    """
+    """True when ``CNN_BOOK_QUICK=1`` (chapter 1): the tests' mode, in
+    which datasets and epochs shrink inside ``helpers``."""
     return env_flag(QUICK_ENV)
 
 
@@ -58,9 +46,8 @@ def epochs(full: int, quick: int = 1) -> int:
 
 
 def data_dir() -> Path:
-    """Where datasets are kept: ``$CNN_BOOK_DATA``, else ``data/`` at the
-    root of the book's repository (git-ignored), else ``./data`` (e.g. on
-    Colab, where helpers is installed as a package)."""
+    """Where datasets are kept: ``$CNN_BOOK_DATA``, else ``data/`` in the
+    book's repository, else ``./data`` (e.g. on Colab)."""
     repository = Path(__file__).resolve().parent.parent
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV]).expanduser()
@@ -78,9 +65,8 @@ def get_device() -> torch.device:
 
 
 def set_seed(seed: int = 0) -> torch.Generator:
-    """Seed Python, NumPy and PyTorch (all devices) and return a
-    ``torch.Generator`` seeded the same way, handy for a ``DataLoader``'s
-    shuffling."""
+    """Seed Python, NumPy and PyTorch; a ``torch.Generator`` seeded alike,
+    e.g. for a ``DataLoader``'s shuffling."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -88,8 +74,7 @@ def set_seed(seed: int = 0) -> torch.Generator:
 
 
 def say(message: str) -> None:
-    """Print a message of the helpers, wrapped to :data:`PAGE_WIDTH`
-    characters per line, continuation lines indented by two spaces; names
-    and numbers are never split."""
+    """Print a message wrapped to :data:`PAGE_WIDTH` characters, never
+    splitting a name or a number."""
     keep = {"break_long_words": False, "break_on_hyphens": False}
     print(textwrap.fill(message, PAGE_WIDTH, subsequent_indent="  ", **keep))

@@ -1,13 +1,8 @@
-"""Datasets and pretrained weights, and where each came from (chapters 4-6).
-
-A dataset comes from the data folder (:func:`helpers.data_dir`) in
-torchvision's layout, else Debian's package (Fashion-MNIST), else
-torchvision's download (unless ``CNN_BOOK_OFFLINE=1``), else a **stand-in**
-made in memory with honest class names; one printed line says which. Files
-are only ever added to the data folder, each made in a temporary folder and
-then renamed into place, so an interrupted write leaves nothing half-done
-and two notebooks may start at once; damaged files are never deleted. Quick
-mode keeps a fixed random subset of each split.
+"""Datasets and pretrained weights (chapters 4-6), from the data folder
+(:func:`helpers.data_dir`), else Debian's package (Fashion-MNIST), else
+torchvision's download, else a **stand-in** made in memory; one printed line
+says which. Files are only ever added to the data folder, each renamed into
+place once whole; damaged ones are named, never deleted.
 """
 
 import contextlib
@@ -40,15 +35,12 @@ REAL = {"data folder": "from the data folder", "download": "downloaded"}
 
 
 class DataUnavailableError(RuntimeError):
-    """No source has the dataset, or its files are damaged (the message
-    says what to fetch and where to put it)."""
+    """No source has the dataset, or its files are damaged."""
 
 
 class Source(NamedTuple):
-    """Where a dataset was found: ``kind`` is 'data folder', 'offline
-    package', 'download' or 'stand-in'; ``detail`` is the printed line."""
+    """Where a dataset was found (``kind``) and the line that said so."""
 
-    dataset: str
     kind: str
     detail: str
 
@@ -57,23 +49,9 @@ class Source(NamedTuple):
         return self.kind == "stand-in"
 
 
-class Datasets(NamedTuple):
-    """What every ``*_datasets`` function returns:
-    ``train, test, classes, source = ...``."""
-
-    train: Dataset
-    test: Dataset
-    classes: list
-    source: Source
-
-
 def failure(err: BaseException) -> str:
-    """Why a download or a file failed, for a reader: ``"no network"`` when
-    no server could be reached, else the error's first line.
-
-    >>> failure(URLError("[Errno -2] Name or service not known"))
-    'no network'
-    """
+    """Why a download or a file failed: ``"no network"`` when no server
+    could be reached, else the error's first line."""
     if isinstance(err, URLError) and not isinstance(err, HTTPError):
         return "no network"
     text = (str(err).splitlines() or [""])[0]
@@ -82,12 +60,7 @@ def failure(err: BaseException) -> str:
 
 def subset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
     """A fixed random subset of ``n`` items of ``dataset`` (all of it if it
-    is not larger), in the dataset's own order. Quick mode uses it to shrink
-    every dataset; chapters use it for few-shot sets.
-
-    >>> len(subset(list(range(100)), 10))
-    10
-    """
+    is not larger), in the dataset's own order (chapter 4)."""
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     if len(dataset) <= n:
@@ -100,21 +73,20 @@ def subset(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
 def _found(name: str, kind: str, detail: str = "") -> Source:
     detail = detail or f"real data, {REAL[kind]}"
     say(f"{name}: {detail}")
-    return Source(name, kind, detail)
+    return Source(kind, detail)
 
 
-def _result(name, train, test, classes, source) -> Datasets:
+def _result(name, train, test, classes, source) -> tuple:
+    """``train, test, classes, source``, as every ``*_datasets`` returns."""
     if is_quick():
         n_train, n_test = QUICK_SIZES[name]
         train, test = subset(train, n_train), subset(test, n_test, seed=1)
-    return Datasets(train, test, list(classes), source)
+    return train, test, list(classes), source
 
 
 def _add(root: Path, write) -> None:
-    """Run ``write(tmp)`` in a new temporary folder inside ``root``, then
-    move what it made into ``root`` by renames, each file or folder only
-    where there is none of that name yet: nothing in ``root`` is ever
-    replaced. The temporary folder is removed whatever happens."""
+    """Run ``write(tmp)`` in a temporary folder, then rename what it made
+    into ``root`` where nothing of that name is yet."""
     try:
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=root, prefix=".tmp-") as tmp:
@@ -135,9 +107,7 @@ def _add(root: Path, write) -> None:
 
 
 def _download(name: str, root: Path, dataset) -> bool:
-    """torchvision's download of ``dataset`` (a ``torchvision.datasets``
-    class), added to ``root``; False (and why, unless there is simply no
-    network) when it fails or is switched off."""
+    """torchvision's download of ``dataset`` into ``root``, or False."""
 
     def write(tmp: Path) -> None:
         dataset(tmp, download=True)
@@ -157,15 +127,13 @@ def _download(name: str, root: Path, dataset) -> bool:
         return False
 
 
-def _start(root, transform, train_transform) -> tuple:
-    """The data folder, and the training and test transforms."""
+def _start(root, transform, train_transform) -> tuple:  # folder, transforms
     tf = transform or transforms.ToTensor()
     return Path(root or data_dir()), (train_transform or tf, tf)
 
 
 def _source(name: str, folder: Path, dataset, standin: str) -> Source:
-    """``folder`` in the data folder, else torchvision's download of
-    ``dataset`` into it, else the stand-in."""
+    """``folder``, else torchvision's download into it, else a stand-in."""
     if folder.exists():
         return _found(name, "data folder")
     if _download(name, folder.parent, dataset):
@@ -182,8 +150,7 @@ def _damaged(name: str, folder: Path, err: Exception, fix: str):
 
 
 def _fashion_mnist(root: Path) -> Source:
-    """Fill in the missing files of ``root/FashionMNIST/raw``: from Debian's
-    package, else from torchvision's download."""
+    """Fill in ``root/FashionMNIST/raw`` from Debian, else the download."""
     raw = root / "FashionMNIST" / "raw"
     missing = [f for f in IDX_FILES if not (raw / f).is_file()]
     debian = [DEBIAN_FASHION_MNIST / f"{f}.gz" for f in missing]
@@ -198,8 +165,7 @@ def _fashion_mnist(root: Path) -> Source:
         return _found("Fashion-MNIST", "data folder")
     if all(p.is_file() for p in debian):
         _add(root, unzip)
-        package = "real data, copied from the Debian package "
-        package += "dataset-fashion-mnist"
+        package = "real data, from the Debian package dataset-fashion-mnist"
         return _found("Fashion-MNIST", "offline package", package)
     if _download("Fashion-MNIST", root, datasets.FashionMNIST):
         return _found("Fashion-MNIST", "download")
@@ -213,31 +179,23 @@ def _fashion_mnist(root: Path) -> Source:
 
 
 def fashion_mnist_datasets(transform=None, train_transform=None, root=None):
-    """Fashion-MNIST's training and test sets, its class names and where it
-    came from (chapter 4).
-
-    ``transform`` (default ``ToTensor()``: ``[1, 28, 28]`` floats in [0, 1])
-    is applied to test images, ``train_transform`` (default: the same) to
-    training images. Returns ``Datasets(train, test, classes, source)``.
+    """Fashion-MNIST's training and test sets, class names and source
+    (chapter 4). ``transform`` (default ``ToTensor()``) is for the test
+    images, ``train_transform`` (default: the same) for the training ones.
     """
-    root = Path(root or data_dir())
+    root, tfs = _start(root, transform, train_transform)
     source = _fashion_mnist(root)
-    tf = transform or transforms.ToTensor()
     try:
-        train = datasets.FashionMNIST(root, True, train_transform or tf)
-        test = datasets.FashionMNIST(root, False, tf)
+        train = datasets.FashionMNIST(root, True, tfs[0])
+        test = datasets.FashionMNIST(root, False, tfs[1])
     except (RuntimeError, ValueError, TypeError, AssertionError) as err:
-        fix = "replace its four *-ubyte files"
-        raise _damaged(
-            "Fashion-MNIST", root / "FashionMNIST" / "raw", err, fix
-        ) from err
+        raw, fix = root / "FashionMNIST" / "raw", "replace its *-ubyte files"
+        raise _damaged("Fashion-MNIST", raw, err, fix) from err
     return _result("fashion_mnist", train, test, train.classes, source)
 
 
 class ImageArrays(Dataset):
-    """Images ``[N, H, W, 3]`` uint8 and their labels, handed out as PIL
-    images through ``transform`` as torchvision's datasets do: the
-    stand-ins."""
+    """Images ``[N, H, W, 3]`` uint8 handed out as PIL images: a stand-in."""
 
     def __init__(self, images, targets, classes, transform=None):
         self.data, self.targets = images, list(targets)
@@ -253,43 +211,30 @@ class ImageArrays(Dataset):
         return image, self.targets[i]
 
 
-def tint(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``[N, 28, 28]`` uint8 grey images -> ``[N, 32, 32, 3]`` uint8: each
-    padded to 32x32 at a random offset and painted in a light foreground
-    and a dark background colour of its own, with a little noise."""
-    n = len(gray)
-    g = np.zeros((n, 32, 32), dtype=np.float32)
-    for i, (dy, dx) in enumerate(rng.integers(0, 5, size=(n, 2))):
-        g[i, dy : dy + 28, dx : dx + 28] = gray[i] / 255.0
-    dark = rng.uniform(0.0, 0.45, size=(n, 3, 1, 1)).astype(np.float32)
-    light = rng.uniform(0.55, 1.0, size=(n, 3, 1, 1)).astype(np.float32)
-    img = dark * (1 - g[:, None]) + light * g[:, None]
-    img += rng.normal(0, 0.04, size=img.shape).astype(np.float32)
-    img = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
-    return np.ascontiguousarray(img.transpose(0, 2, 3, 1))
-
-
 def tinted_fashion_mnist(root: Path, sizes=(10000, 2000)) -> list:
-    """The CIFAR-10 stand-in, 'Tinted Fashion-MNIST' (chapter 5): random
-    Fashion-MNIST images of each split through :func:`tint`, each keeping
-    its garment's label; the same images every time. ``[(images, labels)]``
-    for the training and the test split."""
+    """The CIFAR-10 stand-in (chapter 5), ``[(images, labels)]`` for the
+    training and test split: random Fashion-MNIST images, each shifted in
+    32x32, in a light and a dark colour of its own, with a little noise."""
     _fashion_mnist(root)
     rng, splits = np.random.default_rng(0), []
     for train, n in zip((True, False), sizes):
         fm = datasets.FashionMNIST(root, train=train)
         idx = rng.choice(len(fm), size=n, replace=False)
-        splits.append((tint(fm.data.numpy()[idx], rng), fm.targets[idx]))
+        gray, g = fm.data.numpy()[idx], np.zeros((n, 32, 32), np.float32)
+        for i, (dy, dx) in enumerate(rng.integers(0, 5, size=(n, 2))):
+            g[i, dy : dy + 28, dx : dx + 28] = gray[i] / 255.0
+        dark = rng.uniform(0.0, 0.45, size=(n, 3, 1, 1)).astype(np.float32)
+        light = rng.uniform(0.55, 1.0, size=(n, 3, 1, 1)).astype(np.float32)
+        img = dark * (1 - g[:, None]) + light * g[:, None]
+        img += rng.normal(0, 0.04, size=img.shape).astype(np.float32)
+        img = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+        splits.append((img.transpose(0, 2, 3, 1), fm.targets[idx]))
     return splits
 
 
 def cifar10_datasets(transform=None, train_transform=None, root=None):
-    """CIFAR-10's training and test sets and class names, or the labelled
-    stand-in offline (chapter 5).
-
-    Returns ``Datasets(train, test, classes, source)``;
-    ``source.is_standin`` tells whether this is real CIFAR-10.
-    """
+    """CIFAR-10, or the labelled stand-in offline (chapter 5); the
+    arguments and the result are :func:`fashion_mnist_datasets`'."""
     root, tfs = _start(root, transform, train_transform)
     standin = "'Tinted Fashion-MNIST' (Fashion-MNIST painted in random "
     standin += "colours, 3x32x32, 10 classes with Fashion-MNIST's names)"
@@ -312,8 +257,7 @@ def cifar10_datasets(transform=None, train_transform=None, root=None):
 
 
 def _pet_crop(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A random square crop of ``photo``, 192x192, maybe mirrored, brighter
-    or darker, and through JPEG as a photo of the real dataset is."""
+    """A random square crop, 192x192, maybe mirrored, brighter or darker."""
     h, w = photo.shape[:2]
     side = int(rng.integers(int(0.45 * min(h, w)), min(h, w) + 1))
     y = int(rng.integers(0, h - side + 1))
@@ -330,8 +274,7 @@ def _pet_crop(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def standin_photos() -> list:
-    """The photographs the pet stand-in is cut from, by class:
-    scikit-image's cat ('chelsea'), and its other colour photographs."""
+    """scikit-image's cat photo, and its other colour photos."""
     from skimage import data as sk
 
     others = [sk.coffee, sk.astronaut, sk.rocket, sk.immunohistochemistry]
@@ -339,9 +282,8 @@ def standin_photos() -> list:
 
 
 def pet_photo_standin(per_class=(150, 60)) -> list:
-    """The Oxford-IIIT Pet stand-in (chapter 6): random crops of
-    :func:`standin_photos`, class 0 'cat' and class 1 'not_cat', for the
-    trainval and test splits; the same every time."""
+    """The Oxford-IIIT Pet stand-in (chapter 6): crops of
+    :func:`standin_photos`, 'cat' and 'not_cat', for trainval and test."""
     photos, rng, splits = standin_photos(), np.random.default_rng(0), []
     for n in per_class:
         images, labels = [], []
@@ -368,16 +310,10 @@ def cats_vs_dogs_datasets(
     test_per_class=50,
     root=None,
     seed: int = 0,
-) -> Datasets:
-    """Cats vs dogs from Oxford-IIIT Pet (``target_types="binary-category"``):
-    balanced subsets of its trainval and test splits, or the labelled
-    stand-in offline (chapter 6).
-
-    ``per_class`` / ``test_per_class`` images of each class are kept
-    (``None``: all; quick mode keeps fewer). Returns
-    ``Datasets(train, test, classes, source)``: ``train`` comes from the
-    ``trainval`` split, and chapter 6 cuts its validation set out of it.
-    """
+) -> tuple:
+    """Cats vs dogs: ``per_class`` / ``test_per_class`` random images of
+    each class (``None``: all) from Oxford-IIIT Pet's trainval and test
+    splits, or the labelled stand-in offline (chapter 6)."""
     root, tfs = _start(root, transform, train_transform)
     if is_quick():  # QUICK_SIZES counts images: half of each are cats
         n_train, n_test = QUICK_SIZES["cats_vs_dogs"]
@@ -411,27 +347,17 @@ def cats_vs_dogs_datasets(
         Subset(full, _balanced(labels, n, s))
         for (full, labels), n, s in zip(parts, sizes, seeds)
     )
-    return Datasets(train, test, list(classes), source)
+    return train, test, list(classes), source
 
 
 def image_size(full: int = 224, quick: int = 112) -> int:
-    """The side of the square input images: ``full`` normally, ``quick`` in
-    quick mode (chapter 6). VGG16's ImageNet weights expect 224x224 crops;
-    its ``avgpool`` yields 7x7 from both."""
+    """The side of the input images: ``quick`` in quick mode (chapter 6)."""
     return quick if is_quick() else full
 
 
 def load_pretrained(builder, weights, *, progress: bool = True) -> tuple:
-    """``builder(weights=weights)``, or ``builder(weights=None)`` when the
-    weights cannot be had (chapter 6).
-
-    ``builder`` is a torchvision model function such as ``models.vgg16``;
-    torchvision refuses another architecture's weights before anything is
-    downloaded. The weights come from torchvision's cache or its download,
-    which renames the file into the cache only once its checksum is right;
-    with ``CNN_BOOK_OFFLINE=1`` no download is tried. Prints which weights
-    the model has. Returns ``(model, pretrained)``.
-    """
+    """``(builder(weights=weights), True)``, or ``(builder(weights=None),
+    False)`` when the weights cannot be had; prints which (chapter 6)."""
     weights = models.get_model_weights(builder).verify(weights)
     name = type(weights).__name__.removesuffix("_Weights")
     file = weights.url.rsplit("/", 1)[-1]

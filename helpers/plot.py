@@ -3,8 +3,6 @@
 that the website, which shrinks wider pictures to its page, shows them
 legibly."""
 
-from __future__ import annotations
-
 import math
 import textwrap
 
@@ -20,8 +18,7 @@ from .shapes import _axes, coverage, trace_shapes
 
 #: The website's content width, 730 px, in inches of a notebook PNG (100 dpi).
 PAGE_INCHES = 7.3
-#: The size in points of the smallest text in a figure. At 100 dpi and no
-#: shrinking, 10 pt is 14 px, close to the page's 16 px body text.
+#: The smallest text in a figure, in points: 14 px at 100 dpi.
 FONT_SIZE = 10
 
 
@@ -38,24 +35,14 @@ def show_batch(
     title=None,
     tile_inches=1.3,
 ):
-    """Show up to ``n`` images ``[N, C, H, W]`` as one ``make_grid`` picture,
-    each captioned by its label (chapter 4).
-
-    ``images`` may also be a ``DataLoader``, whose first batch is shown, and
-    are floats in [0, 1] or uint8 in 0-255. ``labels`` are class indices
-    (named through ``class_names``) or ready-made strings; a caption breaks
-    before a bracket, e.g. "Shirt (T-shirt/top)" takes two lines. ``colors``
-    colours each caption. Pass the ``mean`` and ``std`` of a ``Normalize``
-    transform to show the images as they were before it. Each tile is
-    ``tile_inches`` wide, less where the grid would be wider than
-    :data:`PAGE_INCHES`.
-    """
+    """Up to ``n`` images ``[N, C, H, W]`` (floats in [0, 1], uint8, or a
+    ``DataLoader``'s first batch) in one ``make_grid`` picture, captioned by
+    their labels (class indices or strings) in ``colors`` (chapter 4).
+    ``mean`` and ``std`` undo a ``Normalize``."""
     if isinstance(images, DataLoader):
         images, labels = next(iter(images))
     if images.dim() != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(
-            f"expected images [N, 1 or 3, H, W], got {list(images.shape)}"
-        )
+        raise ValueError(f"expected [N, 1 or 3, H, W], got {images.shape}")
     images = images[:n].detach().cpu()
     if images.dtype == torch.uint8:
         images = images.float() / 255
@@ -63,10 +50,7 @@ def show_batch(
         std, mean = (torch.as_tensor(v).view(-1, 1, 1) for v in (std, mean))
         images = images * std + mean
     if images.min() >= 0 and images.max() > 1.01:
-        raise ValueError(
-            "images look like 0-255 values stored as floats: divide them "
-            "by 255 or pass uint8"
-        )
+        raise ValueError("images above 1: divide 0-255 floats by 255")
     captions = []
     for label in [] if labels is None else labels[: len(images)]:
         if class_names is not None and not isinstance(label, str):
@@ -76,10 +60,8 @@ def show_batch(
     tile_inches = min(tile_inches, PAGE_INCHES / nrow)
     height, width = images.shape[2:]
     lines = max([c.count("\n") + 1 for c in captions] or [0])
-    # room above each tile for its caption's lines, in the images' pixels
-    pad = max(
-        2, round((lines * 1.2 + 0.4) * FONT_SIZE / 72 * width / tile_inches)
-    )
+    pixels_per_point = width / tile_inches / 72  # room for the captions:
+    pad = max(2, round((lines * 1.2 + 0.4) * FONT_SIZE * pixels_per_point))
     grid = make_grid(images.clamp(0, 1), nrow=nrow, padding=pad, pad_value=1.0)
     fig_w = tile_inches * nrow
     fig_h = fig_w * grid.shape[1] / grid.shape[2] + (0.4 if title else 0)
@@ -110,12 +92,8 @@ def show_predictions(images, y_true, y_pred, class_names, **kwargs):
 
 
 def plot_history(history, title=None):
-    """Loss and accuracy per epoch, training dashed and validation solid,
-    one colour per run, with one legend below both panels (chapter 4).
-
-    ``history`` is what ``helpers.train.fit`` returns, or a dict of them
-    keyed by a name to compare runs.
-    """
+    """Loss and accuracy per epoch from what ``fit`` returns, or a dict of
+    such histories by name: training dashed, validation solid (chapter 4)."""
     runs = {"": history} if "train_loss" in history else history
     size = (PAGE_INCHES, 3.4)
     fig, axes = plt.subplots(1, 2, figsize=size, layout="constrained")
@@ -147,9 +125,7 @@ def plot_confusion_matrix(cm, class_names, normalize=True, title=None):
     cm = torch.as_tensor(cm).double()
     k = len(class_names)
     if cm.shape != (k, k):
-        raise ValueError(
-            f"{k} class names for a confusion matrix of shape {list(cm.shape)}"
-        )
+        raise ValueError(f"{k} class names for a matrix of shape {cm.shape}")
     shown = cm / cm.sum(dim=1, keepdim=True).clamp(min=1) if normalize else cm
     side = min(PAGE_INCHES, 0.55 * k + 2.6)
     fig, ax = plt.subplots(figsize=(side, side - 0.4))
@@ -170,18 +146,14 @@ def plot_confusion_matrix(cm, class_names, normalize=True, title=None):
 
 
 def show_kernels(weight, nrow=8, title=None):
-    """Convolution kernels ``[out, in, kh, kw]``: one tile per (output,
-    input) pair, each scaled to its own range so the pattern shows
-    (chapter 4)."""
+    """Kernels ``[out, in, kh, kw]``, a tile each, each scaled (chapter 4)."""
     return show_feature_maps(
         weight.detach().flatten(0, 1), nrow=nrow, title=title
     )
 
 
 def show_feature_maps(maps, nrow=8, title=None, tile_inches=1.2):
-    """Feature maps ``[C, H, W]`` as a grid, each map scaled to its own
-    min-max range (chapter 1). The grid is at most :data:`PAGE_INCHES`
-    wide."""
+    """Feature maps ``[C, H, W]`` as a grid, each scaled (chapter 1)."""
     if maps.dim() != 3:
         raise ValueError(f"expected feature maps [C, H, W], got {maps.shape}")
     maps = maps.detach().cpu().float()[:, None]
@@ -202,13 +174,9 @@ def show_feature_maps(maps, nrow=8, title=None, tile_inches=1.2):
 
 
 def draw_architecture(model, input_shape, title=None):
-    """Draw ``model`` as a row of boxes, one per convolution, pooling and
-    linear layer, each labelled with its output (channels and height×width,
-    or features), from :func:`helpers.shapes.trace_shapes`, so the picture
-    cannot disagree with the code (chapter 4). ``input_shape`` has the batch
-    first, e.g. ``(1, 1, 28, 28)``. Box heights grow with the spatial size,
-    widths with the channels. Returns the Figure.
-    """
+    """``model``'s convolution, pooling and linear layers as boxes sized and
+    labelled by their outputs, traced from an input of ``input_shape``
+    (batch first) by :func:`helpers.shapes.trace_shapes` (chapter 4)."""
     layers = dict(model.named_modules())
     stages = [("input", tuple(input_shape[1:]), "#d9d9d9")]
     for row in trace_shapes(model, input_shape, show=False):
@@ -257,10 +225,8 @@ def draw_architecture(model, input_shape, title=None):
 
 PAD, READ, NEVER, WINDOW = "#d9d9d9", "#c6dbef", "#f4a3a3", "#6baed6"
 FIRST, LAST = "#e6550d", "#756bb1"
-LEGEND = (
-    "grey: zero padding · blue: input values some window reads · red: "
-    "values no window reads · orange / purple: the first / last window"
-)
+LEGEND = "grey: zero padding · blue: input values some window reads · red: "
+LEGEND += "values no window reads · orange / purple: the first / last window"
 LEGEND_2D = " · numbers: taps reading each value · dots: where windows start"
 
 
@@ -272,18 +238,15 @@ def _cell(ax, x, y, color, edge="white", inset=0.0, width=1.0, text=None):
         ax.text(x + 0.5, y + 0.5, text, ha="center", va="center")
 
 
-def _grid(ax, width, height, title):
-    ax.set_xlim(-0.1, width + 0.1)
-    ax.set_ylim(height + 0.1, -0.1)  # row 0 at the top
-    ax.set_aspect("equal")
+def _grid(ax, width, height, title):  # row 0 at the top
+    ax.set(xlim=(-0.1, width + 0.1), ylim=(height + 0.1, -0.1), aspect=1)
     ax.set_axis_off()
     ax.set_title(title, fontsize=FONT_SIZE)
 
 
 def _input(ax, count, top, left, rows, columns, numbers=False):
-    """The padded input: padding grey, values read blue, never read red;
-    ``count[i, k]`` is how many taps read input value ``(i, k)``, which sits
-    in row ``top + i`` and column ``left + k``."""
+    """The padded input; value ``(i, k)``, read ``count[i, k]`` times, in
+    row ``top + i`` and column ``left + k``."""
     for r in range(rows):
         for c in range(columns):
             i, k = r - top, c - left
@@ -294,30 +257,20 @@ def _input(ax, count, top, left, rows, columns, numbers=False):
             _cell(ax, c, r, color, text=text)
 
 
-def _taps(axis, j: int) -> list[int]:
-    """The cells of the padded input that window ``j`` reads."""
+def _taps(axis, j: int) -> list[int]:  # the cells window j reads
     return [j * axis.stride + t * axis.dilation for t in range(axis.kernel)]
 
 
-def _show(value) -> str:
-    """7 -> '7', (7, 7) -> '7×7'."""
-    return (
-        "×".join(map(str, value)) if isinstance(value, tuple) else str(value)
-    )
+def _show(value) -> str:  # 7 -> '7', (7, 7) -> '7×7'
+    return "×".join(map(str, value if isinstance(value, tuple) else [value]))
 
 
 def draw_windows(
     size, kernel_size, stride=1, padding=0, dilation=1, *, max_windows=12
 ):
-    """Draw where each window of a convolution lands on its zero-padded
-    input, and return the Figure (chapter 2).
-
-    1D (ints): the padded input on top, one row per window below it with the
-    cells its taps read. 2D (pairs): the padded input with, in each cell,
-    how many taps read it, a dot where each window starts, the first and
-    last windows outlined; the output grid beside it. Input values that no
-    window reads are red.
-    """
+    """Where each window of a 1D convolution (ints) lands on its padded
+    input, a row each; in 2D (pairs), how many taps read each value, where
+    each window starts, and the output beside it (chapter 2)."""
     axes = _axes(size, kernel_size, stride, padding, dilation)
     out = tuple(a.windows for a in axes) if len(axes) > 1 else axes[0].windows
     if not all(a.windows for a in axes):

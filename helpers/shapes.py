@@ -1,9 +1,7 @@
-"""Output sizes of convolution and pooling layers (chapters 2 and 3) and a
-layer-by-layer shape trace (chapter 1). A size is an int, or one int per
-spatial dimension (1 to 3): ints in give an int out, tuples a tuple. The
-chapter-2 tools :func:`coverage`, :func:`output_size_report` and
-:func:`pytorch_output_size` refuse nothing themselves and also take
-``padding='full'``: ``D*(F - 1)`` zeros on each side.
+"""Output sizes of convolution and pooling (chapters 2-3), and a shape trace
+(chapter 1). A size is an int, or one per dimension: ints in, an int out.
+:func:`coverage`, :func:`output_size_report` and :func:`pytorch_output_size`
+also take ``padding='full'``, ``D*(F - 1)`` zeros on each side.
 """
 
 import numbers
@@ -143,11 +141,8 @@ def same_padding(kernel_size: int, dilation: int = 1) -> int:
     """
     total = _axes(1, kernel_size, 1, "full", dilation)[0].left  # D*(F - 1)
     if total % 2:
-        raise ValueError(
-            "no symmetric padding keeps the size for kernel_size="
-            f"{kernel_size}, dilation={dilation}: the total padding needed, "
-            f"{total}, is odd (use padding='same', which pads unevenly)"
-        )
+        why = f"the padding needed, {total}, is odd: use padding='same'"
+        raise ValueError(f"no symmetric padding keeps the size: {why}")
     return total // 2
 
 
@@ -163,15 +158,6 @@ def pytorch_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
         warnings.simplefilter("ignore")  # e.g. 'same' with an even kernel
         layer = conv(1, 1, kernel_size, stride, padding, dilation, bias=False)
         return _like(size, layer(torch.zeros(1, 1, *shape)).shape[2:])
-
-
-def pytorch_refusal(size, kernel_size, stride=1, padding=0, dilation=1):
-    """PyTorch's error for these parameters as ``'Type: first line'``, or None
-    where it accepts them (chapter 2)."""
-    try:
-        pytorch_output_size(size, kernel_size, stride, padding, dilation)
-    except (ValueError, TypeError, RuntimeError) as err:
-        return f"{type(err).__name__}: {str(err).splitlines()[0]}"
 
 
 def coverage(size, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -191,7 +177,10 @@ def output_size_report(size, kernel_size, stride=1, padding=0, dilation=1):
     """The output size by the formula, worked out, and by PyTorch (chapter 2);
     where PyTorch refuses, its error and :func:`conv_output_size`'s."""
     args = size, kernel_size, stride, padding, dilation
-    if refusal := pytorch_refusal(*args):
+    try:
+        by_torch = pytorch_output_size(*args)
+    except (ValueError, TypeError, RuntimeError) as err:
+        refusal = f"{type(err).__name__}: {str(err).splitlines()[0]}"
         try:
             ours = f"no error, {conv_output_size(*args)}"
         except (ValueError, TypeError) as err:
@@ -207,14 +196,12 @@ def output_size_report(size, kernel_size, stride=1, padding=0, dilation=1):
             f"/{a.stride}⌋ + 1 = ⌊{a.padded - a.span}/{a.stride}⌋ + 1 = "
             f"{a.windows}"
         )
-    by_torch = pytorch_output_size(*args)
     agree = by_torch == _like(size, [a.windows for a in axes])
     lines.append(f"PyTorch: {by_torch} ({'agrees' if agree else 'DISAGREES'})")
     return "\n".join(lines)
 
 
-#: A row of :func:`trace_shapes`: a layer's name in the model, its class,
-#: its output shape and the number of its own parameters.
+#: A row of :func:`trace_shapes`: a layer, its class, output and parameters.
 LayerShape = namedtuple("LayerShape", "name layer output_shape params")
 
 

@@ -1,8 +1,5 @@
-"""Training and evaluation, and results over seeds (chapter 4, which writes
-out ``train_epoch``, ``evaluate`` and the functions of results over seeds in
-cells whose code is exactly the code below: a test compares them)."""
-
-from __future__ import annotations
+"""Training, evaluation and results over seeds (chapter 4, whose cells hold
+``train_epoch``, ``evaluate`` and the results' functions to the letter)."""
 
 import copy
 import math
@@ -76,16 +73,11 @@ def fit(
     log=print,
     keep_best: bool = True,
 ) -> dict[str, list[float]]:
-    """Chapter 4's loop: each epoch :func:`train_epoch`, :func:`evaluate` on
-    ``val_loader`` and one ``scheduler.step()``; then, with ``keep_best``,
-    the weights of the epoch of highest validation accuracy (the first such).
-
-    Defaults: Adam (lr 1e-3) over the trainable parameters, cross-entropy,
-    :func:`helpers.get_device`; at most one epoch in quick mode. A tqdm bar
-    shows progress, one line per epoch goes to ``log`` (``None``: silent).
-    Returns the history: ``{"epoch", "train_loss", "train_acc", "val_loss",
-    "val_acc", "seconds"}``.
-    """
+    """Chapter 4's loop: each epoch :func:`train_epoch`, :func:`evaluate`
+    and ``scheduler.step()``; then, with ``keep_best``, the weights of the
+    first epoch of highest validation accuracy. Defaults: Adam (lr 1e-3),
+    cross-entropy, one epoch in quick mode; a line per epoch to ``log``.
+    Returns the history, a list per key, one entry per epoch."""
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
@@ -131,14 +123,9 @@ def fit(
     return history
 
 
-def predict(model: nn.Module, data, device: torch.device | str | None = None):
-    """Predicted class indices (chapter 4).
-
-    ``data`` is either a batch of inputs ``[N, C, H, W]`` (returns ``[N]``
-    predictions) or a ``DataLoader`` of ``(x, y)`` pairs (returns
-    ``(predictions, targets)``, both ``[N]``). Results are on the CPU; the
-    model's mode is restored afterwards.
-    """
+def predict(model: nn.Module, data, device=None):
+    """Predicted classes of a batch ``[N, ...]``, or ``(predictions,
+    targets)`` over a ``DataLoader``, on the CPU (chapter 4)."""
     device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -155,11 +142,9 @@ def predict(model: nn.Module, data, device: torch.device | str | None = None):
         model.train(was_training)
 
 
-def confusion_matrix(
-    preds: torch.Tensor, targets: torch.Tensor, num_classes: int
-) -> torch.Tensor:
-    """``[num_classes, num_classes]`` counts: row = true class, column =
-    predicted class (chapter 4).
+def confusion_matrix(preds, targets, num_classes: int) -> torch.Tensor:
+    """Counts ``[k, k]``, a row per true class, a column per predicted one
+    (chapter 4).
 
     >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]), 2)
     tensor([[1, 1],
@@ -173,10 +158,8 @@ def confusion_matrix(
 
 
 def per_class_accuracy(cm: torch.Tensor) -> torch.Tensor:
-    """Accuracy of each true class from a confusion matrix (chapter 5); NaN
-    for a class never seen."""
-    cm = cm.double()
-    return cm.diagonal() / cm.sum(dim=1)
+    """The accuracy of each true class in a confusion matrix (chapter 5)."""
+    return cm.double().diagonal() / cm.sum(dim=1)
 
 
 def spread(values):

@@ -1,9 +1,7 @@
-"""The interactive explorers of chapters 1-3: ``anywidget`` widgets whose
-front end (``common.js`` and the explorer's own ``.js`` file, next to this
-one) computes and draws everything in the browser, so that they run in
-Jupyter, on Colab and on the website, with no kernel (``site_js/explorers.js``
-starts them there). Python holds where their controls start, and a text for
-pages without JavaScript and for the search index.
+"""The explorers of chapters 1-3: ``anywidget`` widgets whose ``.js`` front
+ends, next to this file, compute and draw in the browser, also on the website
+with no kernel. Python holds where the controls start, and a text for pages
+without JavaScript and for the search index.
 """
 
 import base64
@@ -18,8 +16,7 @@ import torch.nn.functional as F
 import traitlets
 from IPython.display import display
 
-#: The kernel explorer's presets (chapter 1), written the way they are
-#: applied: row by row, not flipped.
+#: The kernel explorer's presets (chapter 1), row by row, as applied.
 KERNELS = {
     "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
     "box blur": [[1 / 9] * 3] * 3,
@@ -31,20 +28,15 @@ KERNELS = {
 
 
 def _check(name: str, value, options):
-    """``value`` if its control can show it (``options``: a range of ints or
-    a tuple of choices), else a ``ValueError`` naming ``name``."""
+    """``value`` if its control can show it, else a ``ValueError``."""
     if type(value) is not type(options[0]) or value not in options:
-        shown = f"{options[0]} to {options[-1]}"
-        if not isinstance(options, range):
-            shown = "one of " + ", ".join(map(repr, options))
-        raise ValueError(f"{name}={value!r}: the explorer shows {shown}")
+        raise ValueError(f"{name}={value!r}, not one of {list(options)}")
     return value
 
 
 class Explorer(anywidget.AnyWidget):
-    """An explorer: the live widget where widgets render, and a text where
-    they do not. ``front_end`` names its ``.js`` file, ``title`` and
-    ``about`` say what it shows, ``state`` is where its controls start."""
+    """The live explorer ``front_end`` (its ``.js`` file) where widgets
+    render, else ``title`` and ``about``; ``state``: where it starts."""
 
     def __init__(self, front_end: str, title: str, about: str, **state):
         self.title, self.about = title, about
@@ -56,10 +48,9 @@ class Explorer(anywidget.AnyWidget):
         text = json.dumps([front_end, state], sort_keys=True).encode()
         key = f"{front_end}-{hashlib.sha1(text).hexdigest()[:12]}"
         super().__init__(_esm=esm)
-        traits = {
-            k: traitlets.Any(v) for k, v in [*state.items(), ("key", key)]
-        }
-        self.add_traits(**{k: t.tag(sync=True) for k, t in traits.items()})
+        state["key"] = key
+        sync = {k: traitlets.Any(v).tag(sync=True) for k, v in state.items()}
+        self.add_traits(**sync)
 
     def _repr_mimebundle_(self, **kwargs):
         data, metadata = super()._repr_mimebundle_(**kwargs)
@@ -76,20 +67,16 @@ class Explorer(anywidget.AnyWidget):
     if hasattr(anywidget.AnyWidget, "_ipython_display_"):  # ipywidgets 7
 
         def _ipython_display_(self, **kwargs):
-            """ipywidgets 7 (Colab's) shows a widget through this hook, which
-            would leave out the text: show the whole bundle."""
+            """ipywidgets 7 (Colab's) would leave out the text."""
             data, metadata = self._repr_mimebundle_()
             display(data, metadata=metadata, raw=True)
             self._handle_displayed(**kwargs)
 
 
 def kernel_explorer(image, kernel="Sobel x") -> Explorer:
-    """The kernel explorer (chapter 1): a preset menu and a 3x3 grid of
-    editable numbers, and a grayscale ``image [H, W]`` in [0, 1]
-    cross-correlated with the kernel as ``nn.Conv2d`` does. ``kernel`` is a
-    name of :data:`KERNELS` or a 3x3 list. The image is shrunk by a whole
-    factor (the mean of each block) until no side is longer than 160, then
-    rounded to 8 bits: its pixels travel with the page."""
+    """A 3x3 ``kernel`` (a name of :data:`KERNELS` or nine numbers) on a
+    grayscale ``image [H, W]`` in [0, 1], shrunk to 160 pixels at most and
+    rounded to 8 bits, as ``nn.Conv2d`` computes it (chapter 1)."""
     if isinstance(kernel, str):
         kernel = KERNELS[_check("kernel", kernel, tuple(KERNELS))]
     numbers = torch.tensor(kernel, dtype=torch.float32)
@@ -120,10 +107,8 @@ def kernel_explorer(image, kernel="Sobel x") -> Explorer:
 def output_size_explorer(
     size=8, kernel_size=3, stride=3, padding=0, dilation=1, dims="1D"
 ) -> Explorer:
-    """The output-size explorer (chapter 2): sliders for input size, kernel,
-    stride, padding (a number, 'valid', 'same' or 'full') and dilation, 1D
-    or 2D (square); it computes the output size by the formula, draws where
-    the windows land and shows PyTorch's refusals."""
+    """A convolution's output size, its windows and PyTorch's refusals, for
+    settings a reader moves, 1D or 2D (chapter 2)."""
     words = ("valid", "same", "full")
     word = isinstance(padding, str) and _check("padding", padding, words)
     about = "move the settings of a 1D or 2D convolution, and see its output "
@@ -150,11 +135,8 @@ def pooling_explorer(
     mode="max",
     ceil_mode=False,
 ) -> Explorer:
-    """The pooling explorer (chapter 3): sliders for kernel size, stride and
-    padding, a max / avg switch and a ``ceil_mode`` box over one feature map
-    ``[H, W]`` (or ``[1, H, W]``), pooled as ``nn.MaxPool2d`` /
-    ``nn.AvgPool2d`` do. The map travels as float32 numbers, so that the
-    browser pools exactly what PyTorch pools."""
+    """Max or average pooling of one ``feature_map [H, W]``, its float32
+    values as PyTorch pools them, for settings a reader moves (chapter 3)."""
     fmap = torch.as_tensor(feature_map).detach().cpu().float()
     if fmap.dim() == 3 and len(fmap) == 1:
         fmap = fmap[0]
