@@ -7,7 +7,7 @@ before any run picks one.
 
 import IPython.display
 
-#: The words a chapter may glue: ``verdict``'s results, and the data and
+#: The words a chapter may glue, ``verdict``'s results and the data and
 #: weights of chapters 5 and 6 as (the real ones, the stand-in).
 PHRASES = {
     "verdict": ("higher", "lower", "cannot tell"),

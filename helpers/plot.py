@@ -18,7 +18,7 @@ from .shapes import _axes, coverage, trace_shapes
 
 #: The website's content width, 730 px, in inches of a notebook PNG (100 dpi).
 PAGE_INCHES = 7.3
-#: The smallest text in a figure, in points: 14 px at 100 dpi.
+#: The smallest text in a figure in points (14 px at 100 dpi).
 FONT_SIZE = 10
 
 

@@ -201,7 +201,7 @@ def output_size_report(size, kernel_size, stride=1, padding=0, dilation=1):
     return "\n".join(lines)
 
 
-#: A row of :func:`trace_shapes`: a layer, its class, output and parameters.
+#: A row of :func:`trace_shapes`, a layer with its class, output, parameters.
 LayerShape = namedtuple("LayerShape", "name layer output_shape params")
 
 

@@ -108,6 +108,14 @@ def test_show_batch_takes_a_loader_and_undoes_normalisation():
     assert fig.axes[0].images[0].get_array()[5, 5, 0] == pytest.approx(0.5)
 
 
+def test_show_batch_undoes_normalisation_given_as_tensors(recwarn):
+    x = torch.full((2, 3, 4, 4), 0.5)
+    mean, std = torch.tensor([0.5] * 3), torch.tensor([0.25] * 3)
+    fig = show_batch((x - 0.5) / 0.25, mean=mean, std=std)
+    assert fig.axes[0].images[0].get_array()[3, 3, 0] == pytest.approx(0.5)
+    assert not [w for w in recwarn if "copy construct" in str(w.message)]
+
+
 def test_show_batch_shows_uint8_images_as_their_floats():
     images = torch.randint(0, 256, (3, 3, 8, 8), dtype=torch.uint8)
     as_bytes = show_batch(images).axes[0].images[0].get_array()
