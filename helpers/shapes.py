@@ -141,7 +141,8 @@ def same_padding(kernel_size: int, dilation: int = 1) -> int:
     """
     total = _axes(1, kernel_size, 1, "full", dilation)[0].left  # D*(F - 1)
     if total % 2:
-        why = f"the padding needed, {total}, is odd: use padding='same'"
+        why = f"D*(F - 1) = {dilation}*({kernel_size} - 1) = {total} is odd"
+        why += " (padding='same' pads unevenly)"
         raise ValueError(f"no symmetric padding keeps the size: {why}")
     return total // 2
 
