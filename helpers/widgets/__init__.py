@@ -88,9 +88,10 @@ def kernel_explorer(image, kernel="Sobel x") -> Explorer:
     pixels = (x.clamp(0, 1) * 255).round().to(torch.uint8)
     about = "pick a preset kernel or type nine numbers, and see the kernel "
     about += "applied to a photograph."
-    presets = {
-        k: torch.tensor(v).flatten().tolist() for k, v in KERNELS.items()
+    as_float32 = {
+        k: torch.tensor(v, dtype=torch.float32) for k, v in KERNELS.items()
     }
+    presets = {k: v.flatten().tolist() for k, v in as_float32.items()}
     return Explorer(
         "kernels",
         "3x3 kernels on a photograph",

@@ -381,7 +381,7 @@ def test_pooling_explorer_agrees_with_pytorch(browser):
 
     context, base, offsite, errors, _ = browser
     page = open_explorer(context, base, "pooling")
-    state = page_state(page, "poolingexplorer-")
+    state = page_state(page, "pooling-")
     h, w = state["height"], state["width"]
     fmap = torch.from_numpy(
         np.frombuffer(base64.b64decode(state["values"]), dtype="<f4").copy()
@@ -479,7 +479,7 @@ def test_kernel_explorer_agrees_with_pytorch(browser):
 
     context, base, offsite, errors, _ = browser
     page = open_explorer(context, base, "kernels")
-    state = page_state(page, "kernelexplorer-")
+    state = page_state(page, "kernels-")
     h, w = state["height"], state["width"]
     photo = (
         torch.frombuffer(
