@@ -1,5 +1,5 @@
 // What the explorers share; each explorer's module is this file followed by its
-// own (helpers.widgets.front_end).
+// own (see helpers.widgets.Explorer).
 
 const COLORS = { pad: "#d9d9d9", read: "#c6dbef", unread: "#f4a3a3",
   window: "#6baed6", first: "#e6550d", last: "#756bb1", refused: "#cb181d" };
