@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: book test lint doctest unit notebooks browser full locales clean
+.PHONY: book test lint doctest unit notebooks browser full mutation locales clean
 
 $(BIN)/activate-book: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ browser: book
 # Re-run every notebook top to bottom in full mode and store its outputs (what the website shows).
 full: $(BIN)/activate-book
 	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
+
+# Do the tests catch one-line bugs? mutmut over helpers/ and hand-made bugs in
+# the explorers' JavaScript on the built website (benchmarks/mutation.py);
+# the scores go to benchmarks/results/mutation.json. Slow: not part of test.
+mutation: book
+	$(BIN)/python benchmarks/mutation.py
 
 clean:
 	rm -rf _build

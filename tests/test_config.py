@@ -54,10 +54,13 @@ def test_quick_mode_caps_the_epochs_and_never_raises_them(monkeypatch):
     monkeypatch.setenv(helpers.QUICK_ENV, "1")
     got = [helpers.epochs(10), helpers.epochs(10, 3), helpers.epochs(2, 5)]
     assert got == [1, 3, 2]
+    assert helpers.epochs(1) == 1  # one epoch is a valid run
     monkeypatch.setenv(helpers.QUICK_ENV, "0")
     assert [helpers.epochs(10), helpers.epochs(10, 3)] == [10, 10]
+    assert helpers.epochs(1) == 1
     for full, quick in [(0, 1), (-3, 1), (5, 0)]:
-        with pytest.raises(ValueError):
+        refused = full if full < 1 else quick  # the message names it
+        with pytest.raises(ValueError, match=str(refused)):
             helpers.epochs(full, quick)
 
 
@@ -81,3 +84,45 @@ def test_say_wraps_messages_to_the_page_without_breaking_names(capsys):
     )
     assert any(line.strip() == name for line in lines)
     assert all(line.startswith("  ") for line in lines[1:])
+    # and the lines use the page's width
+    assert max(len(line) for line in lines if name not in line) > 75
+
+
+def test_an_empty_data_variable_is_unset_and_colab_uses_its_working_folder(
+    monkeypatch, tmp_path
+):
+    """Without the book's repository around helpers (e.g. on Colab), datasets
+    go to ``data/`` in the working folder, as an absolute path."""
+    monkeypatch.setenv(helpers.DATA_ENV, "")
+    assert helpers.data_dir() == Path(helpers.__file__).parent.parent / "data"
+    monkeypatch.setattr(helpers, "__file__", str(tmp_path / "h/__init__.py"))
+    (tmp_path / "content").mkdir()
+    monkeypatch.chdir(tmp_path / "content")
+    assert helpers.data_dir() == tmp_path / "content" / "data"
+    (tmp_path / "_config.yml").touch()  # a book's repository after all
+    assert helpers.data_dir() == tmp_path / "data"
+
+
+@pytest.mark.parametrize(
+    "cuda, mps, expected",
+    [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")],
+)
+def test_the_device_is_cuda_then_mps_then_the_cpu(
+    monkeypatch, cuda, mps, expected
+):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert helpers.get_device() == torch.device(expected)
+
+
+def test_the_default_seed_is_0():
+    helpers.set_seed()
+    first = draws()
+    helpers.set_seed(0)
+    assert draws() == first
+
+
+def test_say_keeps_hyphenated_names_whole(capsys):
+    name = "a-very-long-hyphenated-name-" * 2 + "of-a-setting"
+    helpers.say("word " * 12 + name + " end")
+    assert name in capsys.readouterr().out.split()

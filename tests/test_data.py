@@ -48,6 +48,21 @@ def files_under(path: Path) -> list[str]:
     )
 
 
+def tagged(tag: str):
+    """A transform that says which one it was: ``(tag, image)``."""
+    return lambda image: (tag, image)
+
+
+def transform_tags(train, test) -> tuple:
+    """Which transform the first image of each split went through."""
+    return train[0][0][0], test[0][0][0]
+
+
+def names_in(err) -> list[str]:
+    """The dataset, folder and fix an error must name, and the failure."""
+    return [str(err.value), type(err.value.__cause__).__name__]
+
+
 @pytest.fixture
 def offline_machine(monkeypatch):
     """Downloads are attempted and fail, as on a machine without a network."""
@@ -174,6 +189,84 @@ def test_no_fashion_mnist_anywhere_is_a_clear_error_that_writes_nothing(
         hd.fashion_mnist_datasets(root=root)
 
 
+def test_each_split_gets_its_own_transform_and_tensors_by_default(
+    fake_root, never_download, full
+):
+    train, test, _, _ = hd.fashion_mnist_datasets(
+        tagged("test"), tagged("train"), root=fake_root
+    )
+    assert transform_tags(train, test) == ("train", "test")
+    train, test, _, _ = hd.fashion_mnist_datasets(
+        tagged("both"), root=fake_root
+    )
+    assert transform_tags(train, test) == ("both", "both")
+    train, test, _, _ = hd.fashion_mnist_datasets(root=fake_root)
+    for x, _ in (train[0], test[0]):
+        assert isinstance(x, torch.Tensor) and x.shape == (1, 28, 28)
+
+
+def test_the_data_folder_defaults_to_the_readers_setting(
+    fake_root, monkeypatch, never_download, printed, full
+):
+    monkeypatch.setenv("CNN_BOOK_DATA", str(fake_root))
+    train, _, _, source = hd.fashion_mnist_datasets()
+    assert source == ("data folder", "real data, from the data folder")
+    assert "Fashion-MNIST" in printed() and len(train) == SIZES["train"]
+
+
+def test_quick_mode_keeps_fixed_subsets_of_each_split(
+    fake_root, never_download
+):
+    train, test, classes, _ = hd.fashion_mnist_datasets(root=fake_root)
+    assert (len(train), len(test)) == hd.QUICK_SIZES["fashion_mnist"]
+    assert classes == hd.FASHION_MNIST_CLASSES
+    # each split from its own files: the test labels start one class later
+    full_train = datasets.FashionMNIST(fake_root, True)
+    full_test = datasets.FashionMNIST(fake_root, False)
+    for part, whole in ((train, full_train), (test, full_test)):
+        i = part.indices[0]
+        assert part[0][1] == whole.targets[i].item()
+    again, _, _, _ = hd.fashion_mnist_datasets(root=fake_root)
+    assert list(again.indices) == list(train.indices)
+
+
+def test_files_are_only_added_to_the_data_folder(tmp_path):
+    root = tmp_path / "new" / "data"  # made, parents and all
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "mine.txt").write_text("the reader's")
+
+    def write(tmp):
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "mine.txt").write_text("replaced")
+        (tmp / "sub" / "new.txt").write_text("added")
+        (tmp / "top.txt").write_text("added")
+
+    hd._add(root, write)
+    assert files_under(root) == ["sub/mine.txt", "sub/new.txt", "top.txt"]
+    assert (root / "sub" / "mine.txt").read_text() == "the reader's"
+    assert (root / "sub" / "new.txt").read_text() == "added"
+    hd._add(root, write)  # an existing data folder is fine
+    assert (root / "top.txt").read_text() == "added"
+
+
+def test_a_failed_download_says_why_unless_there_is_no_network(
+    tmp_path, monkeypatch, no_debian, printed
+):
+    monkeypatch.delenv("CNN_BOOK_OFFLINE", raising=False)
+
+    def server_error(self):
+        raise urllib.error.HTTPError(self.mirrors[0], 503, "down", {}, None)
+
+    monkeypatch.setattr(datasets.FashionMNIST, "download", server_error)
+    with pytest.raises(hd.DataUnavailableError):
+        hd.fashion_mnist_datasets(root=tmp_path)
+    message = printed()
+    assert "Fashion-MNIST" in message and "HTTPError" in message
+    assert hd.failure(urllib.error.URLError("down")) == "no network"
+    assert hd.failure(ValueError("first\nsecond")).endswith("first")
+    assert not hd.failure(ValueError()).endswith(":")  # nothing dangling
+
+
 @pytest.mark.parametrize("error", [ConnectionResetError, KeyboardInterrupt])
 def test_a_download_cut_off_midway_leaves_nothing_behind(
     tmp_path, monkeypatch, no_debian, error
@@ -208,7 +301,9 @@ def test_a_damaged_file_is_named_with_its_folder_and_kept(
     before = path.read_bytes()
     with pytest.raises(hd.DataUnavailableError) as err:
         hd.fashion_mnist_datasets(root=tmp_path)
-    assert str(raw) in str(err.value) and "damaged" in str(err.value)
+    message, cause = names_in(err)
+    assert "Fashion-MNIST" in message and str(raw) in message
+    assert "ubyte" in message and cause in message  # the fix, and why
     assert path.read_bytes() == before
 
 
@@ -285,17 +380,67 @@ def train_and_score(model, train, test, epochs: int) -> float:
         ) / len(test)
 
 
-def test_a_cifar_folder_in_the_data_folder_is_used_and_a_damaged_one_named(
-    tmp_path, monkeypatch, never_download, printed
-):
-    write_cifar_folder(tmp_path / "cifar-10-batches-py")
-    with pytest.raises(hd.DataUnavailableError, match="cifar-10-batches-py"):
-        hd.cifar10_datasets(root=tmp_path)  # its checksums are not CIFAR's
+def without_checksums(monkeypatch) -> None:
+    """Let torchvision read the fake CIFAR-10 (which is not CIFAR's bytes)."""
     for attr in ("train_list", "test_list"):
         files = [[name, None] for name, _ in getattr(datasets.CIFAR10, attr)]
         monkeypatch.setattr(datasets.CIFAR10, attr, files)
     meta = {**datasets.CIFAR10.meta, "md5": None}
     monkeypatch.setattr(datasets.CIFAR10, "meta", meta)
+
+
+def test_a_cifar_download_fills_the_data_folder_and_splits_keep_apart(
+    tmp_path, monkeypatch, printed
+):
+    monkeypatch.delenv("CNN_BOOK_OFFLINE", raising=False)
+    without_checksums(monkeypatch)
+
+    def download(self):
+        write_cifar_folder(Path(self.root) / self.base_folder)
+
+    monkeypatch.setattr(datasets.CIFAR10, "download", download)
+    train, test, _, source = hd.cifar10_datasets(
+        tagged("test"), tagged("train"), root=tmp_path
+    )
+    assert source.kind == "download" and not source.is_standin
+    assert "CIFAR-10" in printed()
+    assert transform_tags(train, test) == ("train", "test")
+    assert (len(train), len(test)) == (100, 20)  # five batches, and one
+    assert files_under(tmp_path / "cifar-10-batches-py") == sorted(
+        p.name for p in write_cifar_folder(tmp_path / "again").iterdir()
+    )
+
+
+def test_cifar_standin_splits_keep_their_own_labels_and_transforms(
+    tmp_path, monkeypatch, offline_machine
+):
+    made = [
+        (np.full((n, 32, 32, 3), 9 * n, np.uint8), torch.arange(n) % 10)
+        for n in (4, 3)
+    ]
+    monkeypatch.setattr(hd, "tinted_fashion_mnist", lambda root: made)
+    train, test, classes, source = hd.cifar10_datasets(
+        tagged("test"), tagged("train"), root=tmp_path
+    )
+    assert source.is_standin and classes == hd.FASHION_MNIST_CLASSES
+    assert transform_tags(train, test) == ("train", "test")
+    assert [y for _, y in train] == [0, 1, 2, 3] and len(test) == 3
+    assert np.asarray(test[0][0][1]).max() == 27  # the test split's image
+    train, test, _, _ = hd.cifar10_datasets(root=tmp_path)
+    assert isinstance(train[0][0], torch.Tensor)
+    assert train[0][0].shape == (3, 32, 32)
+
+
+def test_a_cifar_folder_in_the_data_folder_is_used_and_a_damaged_one_named(
+    tmp_path, monkeypatch, never_download, printed
+):
+    folder = write_cifar_folder(tmp_path / "cifar-10-batches-py")
+    with pytest.raises(hd.DataUnavailableError) as err:
+        hd.cifar10_datasets(root=tmp_path)  # its checksums are not CIFAR's
+    message, cause = names_in(err)
+    assert "CIFAR-10" in message and str(folder) in message
+    assert "www.cs.toronto.edu" in message and cause in message
+    without_checksums(monkeypatch)
     train, test, classes, source = hd.cifar10_datasets(root=tmp_path)
     assert source.kind == "data folder" and not source.is_standin
     assert (len(train), len(test)) == (100, 20) and classes[0] == "a"
@@ -325,6 +470,27 @@ def test_cifar_standin_is_honest_coloured_and_its_labels_are_the_garments(
         assert (garment == np.asarray(split.targets)).all()
     again, _, _, _ = hd.cifar10_datasets(root=fake_root)
     assert np.array_equal(again.data, train.data)  # the same every time
+
+
+def test_cifar_standin_draws_each_split_from_its_own_files(
+    fake_root, never_download
+):
+    test_files = datasets.FashionMNIST(fake_root, train=False).targets
+    n = len(test_files)  # as many training images as it has, and one more
+    (x, y), (x_test, y_test) = hd.tinted_fashion_mnist(fake_root, (n + 1, n))
+    assert x.shape == (n + 1, 32, 32, 3) and x.dtype == np.uint8
+    assert x_test.shape == (n, 32, 32, 3) and len(y) == n + 1
+    assert np.array_equal(np.bincount(y_test), np.bincount(test_files))
+    # garments lie anywhere in 32x32 and whole: rows of the fake's bar
+    rows = (x_test.mean(axis=3) > 128).mean(axis=2) > 0.5 * 2 / 28
+    top = rows.argmax(axis=1)
+    assert (top.min(), top.max()) == (4, 4 + 32 - 28)
+    # light garments on dark backgrounds, each in its own colours
+    inside = rows[..., None, None]
+    garment = np.where(inside, x_test, 0).sum((1, 2)) / inside.sum((1, 2))
+    ground = np.where(~inside, x_test, 0).sum((1, 2)) / (~inside).sum((1, 2))
+    assert (garment > ground).all()
+    assert garment.std(axis=0).min() > 20 and ground.std(axis=0).min() > 20
 
 
 @needs_debian
@@ -370,6 +536,32 @@ def test_pet_standin_cats_are_cut_from_the_cat_photo(
             assert (r > b) == (y == 0)
 
 
+def test_pet_standin_crops_are_square_pieces_mirrored_and_lit_at_random():
+    # a photo that says where each pixel was: red = column, green = row
+    h, w = 100, 130
+    photo = np.zeros((h, w, 3), np.uint8)
+    photo[..., 0], photo[..., 1] = np.arange(w), np.arange(h)[:, None]
+    photo[..., 2] = 100
+    rng = np.random.default_rng(0)
+    crops = [hd._pet_crop(photo, rng).astype(float) for _ in range(60)]
+    assert {c.shape for c in crops} == {crops[0].shape}  # one size for all
+    assert crops[0].shape[0] == crops[0].shape[1] and crops[0].shape[2] == 3
+    mirrored, light, corner = [], [], []
+    for c in crops:
+        col, row, blue = c[..., 0], c[..., 1], c[..., 2].mean()
+        # square in the photo: as many columns as rows, and inside it
+        span = (col.max() - col.min()) / (row.max() - row.min())
+        assert 0.85 < span < 1.15
+        mirrored.append(col[:, :10].mean() > col[:, -10:].mean())
+        light.append(blue > 100)
+        corner.append(col.min() <= 3 and row.min() <= 3)
+    assert any(mirrored) and not all(mirrored)
+    assert any(light) and not all(light)  # brighter or darker
+    assert any(corner)  # crops reach the photo's edges
+    again = hd._pet_crop(photo, np.random.default_rng(0))
+    assert np.array_equal(again, crops[0])  # the same every time
+
+
 def test_real_pets_in_the_data_folder_with_labels_from_the_species(
     tmp_path, never_download, printed
 ):
@@ -385,9 +577,52 @@ def test_real_pets_in_the_data_folder_with_labels_from_the_species(
             assert (r > b) == (y == 0)  # cats are the red images
     train, _, _, _ = hd.cats_vs_dogs_datasets(per_class=1, root=tmp_path)
     assert sorted(y for _, y in train) == [0, 1]
+    again, _, _, _ = hd.cats_vs_dogs_datasets(per_class=1, root=tmp_path)
+    assert again.indices == train.indices  # the same pick every time
     (base / "annotations" / "test.txt").write_text("Bengal_3 1\n")
-    with pytest.raises(hd.DataUnavailableError, match="oxford-iiit-pet"):
+    with pytest.raises(hd.DataUnavailableError) as err:
         hd.cats_vs_dogs_datasets(root=tmp_path)
+    message, cause = names_in(err)
+    assert "Oxford-IIIT Pet" in message and str(base) in message
+    assert "www.robots.ox.ac.uk" in message and cause in message
+
+
+def test_a_pet_download_fills_the_data_folder_and_splits_keep_apart(
+    tmp_path, monkeypatch, printed
+):
+    monkeypatch.delenv("CNN_BOOK_OFFLINE", raising=False)
+
+    def download(self):
+        write_pet_folder(Path(self._base_folder))
+
+    monkeypatch.setattr(datasets.OxfordIIITPet, "_download", download)
+    train, test, classes, source = hd.cats_vs_dogs_datasets(
+        tagged("test"), tagged("train"), None, None, root=tmp_path
+    )
+    assert source.kind == "download" and "Oxford-IIIT Pet" in printed()
+    assert classes == ["cat", "dog"]
+    assert transform_tags(train, test) == ("train", "test")
+    assert (len(train), len(test)) == (6, 3)  # trainval's lines, test's
+    assert (tmp_path / "oxford-iiit-pet" / "annotations").is_dir()
+
+
+def test_pet_standin_splits_keep_their_own_transforms(
+    tmp_path, monkeypatch, offline_machine
+):
+    made = [
+        (np.full((2 * n, 8, 8, 3), n, np.uint8), [0] * n + [1] * n)
+        for n in (3, 2)
+    ]
+    monkeypatch.setattr(hd, "pet_photo_standin", lambda: made)
+    train, test, classes, source = hd.cats_vs_dogs_datasets(
+        tagged("test"), tagged("train"), None, None, root=tmp_path
+    )
+    assert source.is_standin and classes == hd.PET_STANDIN_CLASSES
+    assert transform_tags(train, test) == ("train", "test")
+    assert (len(train), len(test)) == (6, 4)
+    assert np.asarray(test[0][0][1]).max() == 2  # the test split's image
+    train, _, _, _ = hd.cats_vs_dogs_datasets(root=tmp_path)
+    assert isinstance(train[0][0], torch.Tensor)
 
 
 def test_quick_mode_keeps_fixed_balanced_subsets(tmp_path, offline_machine):
@@ -408,7 +643,8 @@ def test_subset_is_fixed_ordered_and_refuses_nonsense():
     assert len(picked) == 10 and list(picked.indices) == sorted(picked.indices)
     assert list(picked.indices) == list(hd.subset(data, 10, seed=3).indices)
     assert list(picked.indices) != list(hd.subset(data, 10, seed=4).indices)
-    assert hd.subset(data, 80) is data
+    assert hd.subset(data, 80) is data and hd.subset(data, 50) is data
+    assert len(hd.subset(data, 1)) == 1
     with pytest.raises(ValueError, match="n must be"):
         hd.subset(data, 0)
 
@@ -494,5 +730,42 @@ def test_weights_of_another_architecture_are_refused_before_a_download(
 def test_image_size_full_and_quick(monkeypatch):
     monkeypatch.setenv("CNN_BOOK_QUICK", "0")
     assert hd.image_size(224, 112) == 224
+    # by default, the size the ImageNet weights of chapter 6 were made for
+    imagenet = models.ResNet18_Weights.IMAGENET1K_V1.transforms().crop_size
+    assert hd.image_size() == imagenet[0]
     monkeypatch.setenv("CNN_BOOK_QUICK", "1")
     assert hd.image_size(224, 112) == 112
+    assert hd.image_size() == imagenet[0] // 2  # a quarter of the pixels
+
+
+def test_downloaded_weights_get_the_progress_flag_and_a_timeout(
+    hub, monkeypatch, printed
+):
+    torch.manual_seed(0)
+    reference = models.mobilenet_v3_small().state_dict()
+    calls = []
+
+    def download(url, dst, hash_prefix=None, progress=True):
+        calls.append((progress, socket.getdefaulttimeout()))
+        torch.save(reference, dst)
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", download)
+    before = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(7.0)  # the caller's own
+    try:
+        model, pretrained = hd.load_pretrained(
+            models.mobilenet_v3_small, SMALL, progress=False
+        )
+        assert pretrained and socket.getdefaulttimeout() == 7.0
+        assert files_under(hub) == [f"hub/checkpoints/{Path(SMALL.url).name}"]
+        cache_file(hub, SMALL).unlink()
+        hd.load_pretrained(models.mobilenet_v3_small, SMALL)
+        assert socket.getdefaulttimeout() == 7.0
+    finally:
+        socket.setdefaulttimeout(before)
+    assert [progress for progress, _ in calls] == [False, True]
+    # a silent network fails instead of hanging, with a timeout of its own
+    assert all(t is not None and t != 7.0 for _, t in calls)
+    assert "MobileNet_V3_Small" in printed()
+    for name, value in reference.items():
+        assert torch.equal(model.state_dict()[name], value)

@@ -4,6 +4,7 @@ traces. The comparison with PyTorch over grids of settings is in
 test_shapes_pytorch.py."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -78,9 +79,28 @@ def test_same_padding_keeps_the_size(kernel, dilation):
     assert layer(torch.zeros(1, 1, 11)).shape[-1] == 11
 
 
+@pytest.mark.parametrize(
+    "kwargs, rule",
+    [
+        (dict(stride=0), "positive"),
+        (dict(dilation=(1, 0)), "positive"),
+        (dict(padding=-1), "non-negative"),
+    ],
+)
+def test_a_refused_value_is_told_the_rule_it_breaks(kwargs, rule):
+    with pytest.raises(ValueError) as refused:
+        conv_output_size((7, 7), 3, **kwargs)
+    found = re.findall(
+        r"\b(?<!-)(non-negative|positive)\b", str(refused.value)
+    )
+    assert found == [rule]
+
+
 def test_same_padding_refuses_even_kernels_and_bad_types():
-    with pytest.raises(ValueError):
-        same_padding(4)
+    with pytest.raises(ValueError) as refused:
+        same_padding(4, dilation=3)
+    # it gives the dilation, the kernel size and their odd D*(F - 1)
+    assert {"3", "4", "9"} <= set(re.findall(r"\d+", str(refused.value)))
     with pytest.raises(TypeError):
         same_padding(3.0)
     with pytest.raises(ValueError):
@@ -279,6 +299,7 @@ def test_no_convolution_beyond_3d(size):
 
 
 def test_coverage_marks_values_no_window_reads():
+    assert coverage((3, 4), 2).dtype.kind == "i"  # counts, as ints
     # the floor drops 6 and 7
     assert coverage(8, 3, stride=3).tolist() == [1, 1, 1, 1, 1, 1, 0, 0]
     # odd ones skipped
@@ -365,3 +386,60 @@ def test_report_gives_both_errors_where_pytorch_refuses(args):
     with pytest.raises(ValueError) as ours:
         conv_output_size(*args)
     assert lines[2] == f"conv_output_size: ValueError: {ours.value}"
+
+
+def test_trace_shapes_prints_a_table_in_aligned_columns(capsys):
+    """Layer names padded to the longest, shapes in one column, parameter
+    counts right-aligned with thousands separators."""
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.Flatten(), nn.Linear(3456, 10)
+    )
+    rows = trace_shapes(net, (2, 1, 28, 28))
+    lines = capsys.readouterr().out.splitlines()
+    assert len({len(line) for line in lines}) == 1  # counts end together
+    shape_column = lines[0].index("output shape")
+    assert shape_column == len("2 (Flatten)") + 2  # the longest name
+    for line, shape in zip(lines[1:], [[2, 1, 28, 28]] + rows):
+        shape = getattr(shape, "output_shape", shape)
+        assert line[shape_column:].startswith(str(list(shape)))
+    assert lines[-2].endswith(" 34,570") and lines[-1].endswith(" 34,726")
+
+
+class First(nn.Module):
+    """Takes a recurrent layer's (output, state) pair, returns the output."""
+
+    def forward(self, pair):
+        return pair[0]
+
+
+def test_trace_shapes_takes_models_without_weights_or_tensor_outputs():
+    """A model of pooling alone has no parameters to find a device by; a
+    layer that returns a tuple (an LSTM) has no single output shape; the
+    zeros are made on the model's device."""
+    pooling = nn.Sequential(nn.MaxPool2d(2), nn.Flatten())
+    rows = trace_shapes(pooling, (1, 1, 4, 4), show=False)
+    assert [r.output_shape for r in rows] == [(1, 1, 2, 2), (1, 4)]
+    recurrent = nn.Sequential(nn.LSTM(4, 3, batch_first=True), First())
+    rows = trace_shapes(recurrent, (2, 5, 4), show=False)
+    assert [(r.layer, r.output_shape) for r in rows] == [
+        ("LSTM", ()),
+        ("First", (2, 5, 3)),
+    ]
+    # zeros go where the weights are: on the meta device, which holds
+    # shapes and no numbers, a model of any size traces without memory
+    on_meta = Nested().to("meta")
+    rows = trace_shapes(on_meta, (2, 1, 8, 8), show=False)
+    assert rows[-1].output_shape == (2, 10)
+    # a layer called with its input by keyword
+    by_keyword = Keyword()
+    rows = trace_shapes(by_keyword, (1, 1, 5, 5), show=False)
+    assert rows[0].output_shape == (1, 1, 3, 3)
+
+
+class Keyword(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 3)
+
+    def forward(self, x):
+        return self.conv(input=x)

@@ -2,30 +2,38 @@
 epochs, modes restored, and training that goes wrong says so (NaN loss,
 interruption, an empty loader)."""
 
+import itertools
 import math
+import time
 
 import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+import helpers.train
 from helpers.train import (
     confusion_matrix,
     evaluate,
+    false_alarm,
     fit,
+    format_spread,
     per_class_accuracy,
     predict,
+    ranges_overlap,
+    spread,
     train_epoch,
+    verdict,
 )
 
 CE = nn.CrossEntropyLoss()
 
 
 def quiet_fit(model, loader, *args, **kwargs):
-    """``fit`` on the CPU with no progress bar and no printed lines."""
-    return fit(
-        model, loader, *args, progress=False, log=None, device="cpu", **kwargs
-    )
+    """``fit`` (on the CPU unless told) with no progress bar and no printed
+    lines."""
+    kwargs.setdefault("device", "cpu")
+    return fit(model, loader, *args, progress=False, log=None, **kwargs)
 
 
 def fixed_model() -> nn.Module:
@@ -90,6 +98,11 @@ def test_fit_history_and_training_loss_match_a_manual_pass(data, monkeypatch):
     }
     assert history["train_loss"][0] == pytest.approx(expected, rel=1e-6)
     assert history["val_loss"][1] == pytest.approx(expected, rel=1e-6)
+    # the accuracy too is over images: 1 of the 7 is right
+    with torch.no_grad():
+        right = (model(x).argmax(1) == y).sum().item()
+    assert right == 1
+    assert history["train_acc"] == history["val_acc"] == [1 / 7] * 2
 
 
 def test_fit_learns_and_prints_one_line_per_epoch(monkeypatch):
@@ -327,3 +340,222 @@ def test_evaluate_restores_the_mode_when_it_raises(data):
             "cpu",
         )
     assert not model.training
+
+
+class Traced(torch.Tensor):
+    """A batch that notes each device it is moved to, in ``Traced.moves``."""
+
+    moves: list = []
+
+    def to(self, *args, **kwargs):
+        Traced.moves.append(str(args[0]))
+        return self.as_subclass(torch.Tensor).to(*args, **kwargs)
+
+
+class Placed(nn.Linear):
+    """A linear model that notes each device it is moved to, too."""
+
+    def to(self, *args, **kwargs):
+        Traced.moves.append(f"model {args[0]}")
+        return super().to(*args, **kwargs)
+
+
+CPU0 = "cpu:0"  # a CPU device distinct from torch.device('cpu')
+
+
+def test_every_batch_and_the_model_go_to_the_device_asked_for(
+    data, monkeypatch
+):
+    """fit, train_epoch, evaluate and predict move each batch (images and
+    labels) to ``device``; fit moves the model there first. Without a device,
+    fit takes get_device()'s and predict the model's own."""
+    monkeypatch.setenv("CNN_BOOK_QUICK", "1")
+    monkeypatch.setattr(
+        helpers.train, "get_device", lambda: torch.device("cpu")
+    )
+    x, y = data
+    batches = [
+        (x[:4].as_subclass(Traced), y[:4].as_subclass(Traced)),
+        (x[4:].as_subclass(Traced), y[4:].as_subclass(Traced)),
+    ]
+    torch.manual_seed(0)
+    model = Placed(4, 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    one = x.as_subclass(Traced)
+    runs = [
+        (lambda: train_epoch(model, batches, CE, opt, CPU0), [CPU0] * 4),
+        (lambda: evaluate(model, batches, CE, CPU0), [CPU0] * 4),
+        (lambda: predict(model, batches, CPU0), [CPU0] * 2),  # images only
+        (lambda: predict(model, one, CPU0), [CPU0]),
+        (lambda: predict(model, one), ["cpu"]),  # the model's device
+        (
+            lambda: quiet_fit(model, batches, batches, device=CPU0),
+            [f"model {CPU0}"] + [CPU0] * 8,  # the model, training, validation
+        ),
+        (
+            lambda: quiet_fit(model, batches, batches, device=None),
+            ["model cpu"] + ["cpu"] * 8,  # get_device()'s
+        ),
+    ]
+    for i, (run, expected) in enumerate(runs):
+        Traced.moves = []
+        run()
+        assert Traced.moves == expected, i
+
+
+def test_fit_defaults_five_epochs_adam_at_1e_3_on_trainable_weights(
+    data, monkeypatch
+):
+    """Without an optimizer fit takes Adam at lr 1e-3, whose first step moves
+    every trainable weight by about lr; frozen ones stay; the loss is
+    cross-entropy; five epochs unless in quick mode."""
+    x, y = data
+    loader = DataLoader(TensorDataset(x, y), batch_size=7)  # one step
+    model = fixed_model()
+    model[0].bias.requires_grad_(False)
+    weight, bias = model[0].weight.clone(), model[0].bias.clone()
+    monkeypatch.setenv("CNN_BOOK_QUICK", "1")
+    history = fit(model, loader, loader, progress=False, log=None)
+    assert torch.equal(model[0].bias, bias)
+    moved = (model[0].weight - weight).abs()
+    assert moved.detach() == pytest.approx(torch.full((3, 4), 1e-3), rel=1e-3)
+    with torch.no_grad():
+        start = nn.functional.cross_entropy(fixed_model()(x), y).item()
+    assert history["train_loss"] == [pytest.approx(start, rel=1e-6)]
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    history = fit(model, loader, progress=False, log=None)
+    assert history["epoch"] == [1, 2, 3, 4, 5]
+    assert all(len(column) == 5 for column in history.values())
+
+
+def test_fit_shows_a_bar_per_epoch_that_vanishes_and_times_each_epoch(
+    data, capsys, monkeypatch
+):
+    """By default each epoch has a progress bar naming it, cleared when the
+    epoch ends (only the logged lines stay); 'seconds' is each epoch's
+    duration."""
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    x, y = data
+    loader = DataLoader(TensorDataset(x, y), batch_size=3)
+    start = time.perf_counter()
+    history = fit(fixed_model(), loader, epochs=2, log=None, device="cpu")
+    elapsed = time.perf_counter() - start
+    bars = capsys.readouterr().err
+    assert "1/2" in bars and "2/2" in bars
+    assert "\n" not in bars  # no bar is left behind
+    assert 0 < sum(history["seconds"]) <= elapsed
+
+
+def test_keep_best_keeps_the_first_of_equally_good_epochs(monkeypatch):
+    """The validation accuracy never changes here while the weights do: the
+    weights kept are the first epoch's."""
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    g = torch.Generator().manual_seed(0)
+    train = DataLoader(
+        TensorDataset(torch.randn(8, 4, generator=g), torch.arange(8) % 3)
+    )
+    val = DataLoader(
+        TensorDataset(torch.full((1, 4), 50.0), torch.zeros(1).long())
+    )
+    weights = []
+    for epochs in (1, 3):
+        model = fixed_model()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        history = quiet_fit(model, train, val, epochs=epochs, optimizer=opt)
+        weights.append(model[0].weight.detach().clone())
+    assert len(set(history["val_acc"])) == 1
+    assert torch.equal(weights[0], weights[1])
+
+
+def test_each_logged_line_gives_the_epochs_numbers(data, monkeypatch):
+    """Every line holds the epoch's number out of how many, its training loss
+    and accuracy, and, with a validation loader, its validation loss and
+    accuracy (4 decimals)."""
+    monkeypatch.setenv("CNN_BOOK_QUICK", "0")
+    x, y = data
+    train = DataLoader(TensorDataset(x, y), batch_size=3)
+    val = DataLoader(TensorDataset(x[:5], y[:5]))
+    for val_loader in (val, None):
+        lines = []
+        history = fit(
+            fixed_model(),
+            train,
+            val_loader,
+            epochs=2,
+            progress=False,
+            log=lines.append,
+            device="cpu",
+            keep_best=False,
+        )
+        assert len(lines) == 2
+        for i, line in enumerate(lines):
+            assert f"{i + 1}/2" in line
+            keys = ["train_loss", "train_acc", "val_loss", "val_acc"]
+            numbers = [f"{history[k][i]:.4f}" for k in keys]
+            if val_loader is None:  # no validation numbers, not even nan
+                numbers = numbers[:2]
+                assert "nan" not in line
+            assert len(set(numbers)) == len(numbers)
+            shown = [n for n in numbers if n in line]
+            assert shown == numbers, line
+
+
+def test_a_class_never_seen_still_has_its_row_and_column():
+    cm = confusion_matrix(torch.tensor([0, 1]), torch.tensor([0, 0]), 3)
+    assert cm.tolist() == [[1, 1, 0], [0, 0, 0], [0, 0, 0]]
+
+
+def test_spread_and_its_format_give_mean_lowest_and_highest():
+    assert spread([0.5, 0.9, 0.7, 0.6]) == pytest.approx((0.675, 0.5, 0.9))
+    assert spread(iter([3])) == (3, 3, 3)  # any iterable
+    with pytest.raises(ValueError):
+        spread([])
+    assert format_spread([0.5, 0.9, 0.7, 0.6]) == "0.675 (0.500–0.900)"
+    assert format_spread([0.5, 0.9], ".0%") == "70% (50%–90%)"
+    # a run that diverged shows as Python prints it
+    assert format_spread([math.inf]) == "inf (inf–inf)"
+
+
+@pytest.mark.parametrize(
+    "a, b, paired, expected",
+    [
+        ([0.91, 0.92], [0.89, 0.90], False, "higher"),
+        ([0.89, 0.90], [0.91, 0.92], False, "lower"),
+        ([0.90, 0.92], [0.92, 0.95], False, "cannot tell"),  # touching
+        ([0.92, 0.95], [0.90, 0.92], False, "cannot tell"),
+        ([0.5], [0.5], False, "cannot tell"),
+        ([0.90, 0.95], [0.89, 0.93], True, "higher"),
+        ([0.89, 0.93], [0.90, 0.95], True, "lower"),
+        ([0.90, 0.95], [0.90, 0.93], True, "cannot tell"),  # a tie
+        ([0.90, 0.93], [0.90, 0.95], True, "cannot tell"),
+        ([0.90, 0.95], [0.91, 0.93], True, "cannot tell"),
+    ],
+)
+def test_verdict_and_ranges_overlap_at_their_boundaries(
+    a, b, paired, expected
+):
+    assert verdict(a, b, paired=paired) == expected
+    if not paired:
+        assert ranges_overlap(a, b) == ranges_overlap(b, a)
+        assert ranges_overlap(a, b) == (expected == "cannot tell")
+
+
+def test_paired_verdict_needs_a_value_per_seed_on_each_side():
+    with pytest.raises(ValueError):
+        verdict([0.9, 0.91], [0.8], paired=True)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_false_alarm_is_how_often_the_rule_separates_equal_models(n):
+    """Over every way to deal 2n different results into two groups of n (or
+    every sign pattern of n paired differences), the share that verdict calls
+    'higher' or 'lower'."""
+    deals = [
+        (list(a), [r for r in range(2 * n) if r not in a])
+        for a in itertools.combinations(range(2 * n), n)
+    ]
+    told = [verdict(a, b) != "cannot tell" for a, b in deals]
+    assert false_alarm(n) == pytest.approx(sum(told) / len(told))
+    signs = list(itertools.product([1, -1], repeat=n))
+    told = [verdict(s, [0] * n, paired=True) != "cannot tell" for s in signs]
+    assert false_alarm(n, paired=True) == pytest.approx(sum(told) / len(told))

@@ -44,8 +44,12 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "screenshots"
+# The site under test and where its screenshots go; benchmarks/mutation.py
+# points them at copies of the site with one bug each.
+SITE = Path(os.environ.get("CNN_BOOK_SITE", ROOT / "_build" / "html"))
+SCREENSHOTS = Path(
+    os.environ.get("CNN_BOOK_SCREENSHOTS", ROOT / "screenshots")
+)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # A fresh profile (see launch_persistent_context) and these switches keep
 # Chromium from calling Google.
