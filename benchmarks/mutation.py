@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import functools
 import io
 import json
 import os
@@ -233,12 +234,20 @@ def js_mutants() -> list[tuple[str, str, str, str]]:
     return found
 
 
+@functools.cache
+def mutated(module: Path) -> tuple[list[str], dict]:
+    """The lines of a file under mutants/ and its functions' line spans,
+    read once."""
+    spans = json.loads(module.with_suffix(".py.spans").read_text())["spans"]
+    return module.read_text().splitlines(), spans
+
+
 def function_text(module: Path, name: str) -> list[str]:
     """The lines of mutmut's copy of one function (``name``, without the
     module) in ``module`` (a file under mutants/), by its .spans file."""
-    spans = json.loads(module.with_suffix(".py.spans").read_text())["spans"]
+    text, spans = mutated(module)
     first, last = spans[name]
-    lines = module.read_text().splitlines()[first - 1 : last]
+    lines = text[first - 1 : last]
     # named alike, so that only the mutation differs
     return [s.replace(name, "function") for s in lines]
 
@@ -312,6 +321,7 @@ def message_only(orig: list[str], mutant: list[str]) -> bool:
 def run_mutmut() -> float:
     """A fresh mutmut run over helpers/; its wall time in seconds."""
     shutil.rmtree(MUTANTS, ignore_errors=True)
+    mutated.cache_clear()
     start = time.perf_counter()
     command = [
         str(Path(sys.executable).with_name("mutmut")),
@@ -420,7 +430,7 @@ def browser_tests(site: Path, pattern: str) -> int:
     }
     test = ROOT / "tests" / "browser" / "test_explorers.py"
     command = [sys.executable, "-m", "pytest", str(test), "-q", "-x"]
-    command += ["-k", pattern, "-p", "no:randomly"]
+    command += ["-k", pattern]
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True
     )
