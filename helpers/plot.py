@@ -53,6 +53,7 @@ def show_batch(
         raise ValueError("images above 1: divide 0-255 floats by 255")
     captions = []
     for label in [] if labels is None else labels[: len(images)]:
+        label = label.item() if torch.is_tensor(label) else label
         if class_names is not None and not isinstance(label, str):
             label = class_names[label]
         captions.append(str(label).replace(" (", "\n("))
@@ -60,8 +61,9 @@ def show_batch(
     tile_inches = min(tile_inches, PAGE_INCHES / nrow)
     height, width = images.shape[2:]
     lines = max([c.count("\n") + 1 for c in captions] or [0])
-    pixels_per_point = width / tile_inches / 72  # room for the captions:
-    pad = max(2, round((lines * 1.2 + 0.4) * FONT_SIZE * pixels_per_point))
+    room = (lines * 1.2 + 0.4) * FONT_SIZE  # points above a tile, which
+    # with its padding spans tile_inches: pad / (width + pad) of them
+    pad = max(2, math.ceil(room * width / (tile_inches * 72 - room)))
     grid = make_grid(images.clamp(0, 1), nrow=nrow, padding=pad, pad_value=1.0)
     fig_w = tile_inches * nrow
     fig_h = fig_w * grid.shape[1] / grid.shape[2] + (0.4 if title else 0)
@@ -192,7 +194,7 @@ def draw_architecture(model, input_shape, title=None):
             stages.append(("adaptive avg", shape, "#fd8d3c"))
         elif isinstance(layer, nn.Linear):
             stages.append(("linear", shape, "#74c476"))
-    biggest = max([s[1][-1] for s in stages if len(s[1]) == 3] or [1])
+    biggest = max([s[1][1] for s in stages if len(s[1]) == 3] or [1])
     fig, ax = plt.subplots(figsize=(max(6.0, 0.95 * len(stages)), 3.4))
     x = 0.0
     for i, (name, shape, color) in enumerate(stages):
@@ -273,7 +275,7 @@ def draw_windows(
     each window starts, and the output beside it (chapter 2)."""
     axes = _axes(size, kernel_size, stride, padding, dilation)
     out = tuple(a.windows for a in axes) if len(axes) > 1 else axes[0].windows
-    if not all(a.windows for a in axes):
+    if not all(a.windows > 0 for a in axes):
         raise ValueError("the kernel does not fit the padded input")
     count = coverage(size, kernel_size, stride, padding, dilation)
     inch = min(0.42, (PAGE_INCHES - 2) / (axes[-1].padded + 3))
