@@ -61,8 +61,9 @@ def show_batch(
     tile_inches = min(tile_inches, PAGE_INCHES / nrow)
     height, width = images.shape[2:]
     lines = max([c.count("\n") + 1 for c in captions] or [0])
-    pixels_per_point = width / tile_inches / 72  # room for the captions:
-    pad = max(2, round((lines * 1.2 + 0.4) * FONT_SIZE * pixels_per_point))
+    room = (lines * 1.2 + 0.4) * FONT_SIZE  # points above a tile, which
+    # with its padding spans tile_inches: pad / (width + pad) of them
+    pad = max(2, math.ceil(room * width / (tile_inches * 72 - room)))
     grid = make_grid(images.clamp(0, 1), nrow=nrow, padding=pad, pad_value=1.0)
     fig_w = tile_inches * nrow
     fig_h = fig_w * grid.shape[1] / grid.shape[2] + (0.4 if title else 0)
