@@ -39,9 +39,10 @@ import tokenize
 from collections import Counter
 from pathlib import Path
 
+import torch
 from mutmut.stats import status_by_exit_code
 
-from common import RESULTS, ROOT, load_average, now, table
+from common import RESULTS, ROOT, machine, now, table
 
 MUTANTS = ROOT / "mutants"
 SITE = ROOT / "_build" / "html"
@@ -487,10 +488,7 @@ def main() -> None:
         "benchmark": "mutation",
         "command": "make mutation",
         "measured": now(),
-        "machine": {
-            "CPU": f"{os.cpu_count()} cores",
-            "load average": load_average(),
-        },
+        "machine": machine(torch.device("cpu")),  # the tests run on the CPU
         "tables": old.get("tables", {}),
         "values": old.get("values", {}),
     }
